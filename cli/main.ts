@@ -1,0 +1,48 @@
+/**
+ * `conveyor` — the command-line entry point. Each subcommand lives in commands/ and
+ * exports a `run(argv)` that resolves to the process exit code.
+ */
+import { UsageError } from './errors.ts';
+
+type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
+
+const COMMANDS: Record<string, Command> = {
+  sandbox: { summary: 'run the sandbox Kubernetes cluster in the foreground', load: () => import('./commands/sandbox.ts') },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `usage: conveyor <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'conveyor <command> --help' for a command's options.`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`conveyor: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await (await command.load()).run(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`conveyor ${name}: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    console.error(`conveyor: ${(error as Error).message}`);
+    process.exitCode = 3;
+  },
+);

@@ -1,0 +1,115 @@
+/**
+ * The request pipeline, in kube-apiserver's order: faults (for reliability tests),
+ * authentication, request info, authorization, then either a non-resource path
+ * (health, version, discovery, OpenAPI, the sandbox admin endpoint) or a resource verb.
+ * Every error becomes a Status response here and nowhere else.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError, forbidden, pathNotFound, unauthorized } from '../errors.ts';
+import { checkFaultRules, FaultSpecError, type FaultInjector } from '../faults.ts';
+import type { RequestAttributes, UserInfo } from '../types.ts';
+import { decodeBody, readBody } from './body.ts';
+import type { AuthPort, RegistryPort } from './ports.ts';
+import { resolveRequestInfo, type RequestInfo } from './request-info.ts';
+import { ResourceHandlers } from './resources.ts';
+import { sendError, sendJson } from './respond.ts';
+
+const HEALTH_PATHS = new Set(['/healthz', '/livez', '/readyz']);
+/** Runtime control of the sandbox itself; only cluster admins (system:masters) may use it. */
+export const FAULTS_PATH = '/sandbox/faults';
+const ANONYMOUS: UserInfo = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
+
+export type PipelineDeps = {
+  registry: RegistryPort;
+  auth: AuthPort;
+  faults: FaultInjector;
+  resources: ResourceHandlers;
+  log: (message: string) => void;
+};
+
+export function createRequestHandler(deps: PipelineDeps) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    handle(deps, req, res).catch((error) => sendError(res, error, deps.log));
+  };
+}
+
+async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'https://sandbox');
+  const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+  const query = url.searchParams;
+  const info = resolveRequestInfo(req.method ?? 'GET', path, query);
+
+  if (path !== FAULTS_PATH) {
+    const fault = deps.faults.decide(info.verb, req.method ?? 'GET', path);
+    if (fault.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
+    if (fault.drop) {
+      req.socket.destroy();
+      return;
+    }
+    if (fault.status) {
+      const reason = fault.status === 429 ? 'TooManyRequests' : fault.status === 503 ? 'ServiceUnavailable' : 'InternalError';
+      const message = fault.status === 429 ? 'Too many requests, please try again later.' : 'injected fault';
+      throw new ApiError(fault.status, reason, message, fault.retryAfterSeconds ? { retryAfterSeconds: fault.retryAfterSeconds } : undefined);
+    }
+  }
+
+  const authn = await deps.auth.authenticate(req);
+  if ('unauthorized' in authn) throw unauthorized();
+  const user = authn.user ?? ANONYMOUS;
+
+  if (!info.resourceRequest) return nonResource(deps, req, res, info, user, path, query);
+
+  const rt = deps.registry.find(info.apiGroup, info.apiVersion, info.resource!);
+  const attrs: RequestAttributes = {
+    user,
+    verb: info.verb,
+    resourceRequest: true,
+    apiGroup: info.apiGroup,
+    apiVersion: info.apiVersion,
+    resource: info.resource,
+    subresource: info.subresource,
+    namespace: info.namespace,
+    name: info.name,
+  };
+  const decision = deps.auth.authorize(attrs);
+  if (!decision.allowed) throw forbidden(deps.auth.forbiddenMessage(attrs), { name: info.name, group: info.apiGroup, kind: info.resource });
+  if (!rt) throw pathNotFound();
+  await deps.resources.handle({ req, res, info, rt, user, query });
+}
+
+async function nonResource(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse, info: RequestInfo, user: UserInfo, path: string, query: URLSearchParams): Promise<void> {
+  const attrs: RequestAttributes = { user, verb: info.verb, resourceRequest: false, path };
+  if (!deps.auth.authorize(attrs).allowed) throw forbidden(deps.auth.forbiddenMessage(attrs));
+
+  if (path === FAULTS_PATH) return faultsEndpoint(deps, req, res);
+  if (HEALTH_PATHS.has(path) || [...HEALTH_PATHS].some((p) => path.startsWith(`${p}/`))) {
+    res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end('ok');
+    return;
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') throw pathNotFound();
+  const document = deps.registry.document(path, query, req.headers.accept);
+  if (!document) throw pathNotFound();
+  const headers = { ...(document.headers ?? {}), ...(document.contentType ? { 'Content-Type': document.contentType } : {}) };
+  if (typeof document.body === 'string' || Buffer.isBuffer(document.body)) {
+    res.writeHead(200, { 'Content-Type': 'application/json', ...headers, 'Content-Length': Buffer.byteLength(document.body) });
+    res.end(req.method === 'HEAD' ? undefined : document.body);
+    return;
+  }
+  sendJson(res, 200, document.body, headers);
+}
+
+async function faultsEndpoint(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method === 'PUT' || req.method === 'POST') {
+    const body = decodeBody(await readBody(req), req.headers['content-type'] ?? 'application/json') as { rules?: unknown };
+    try {
+      deps.faults.set(checkFaultRules(body?.rules ?? []));
+    } catch (error) {
+      if (error instanceof FaultSpecError) throw new ApiError(400, 'BadRequest', error.message);
+      throw error;
+    }
+  } else if (req.method === 'DELETE') {
+    deps.faults.set([]);
+  }
+  sendJson(res, 200, { rules: deps.faults.get() });
+}

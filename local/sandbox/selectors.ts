@@ -1,0 +1,108 @@
+/**
+ * Label and field selectors as the list and watch verbs accept them
+ * (`?labelSelector=app=web,tier in (a,b),!legacy` and `?fieldSelector=metadata.name=web`).
+ */
+import { badRequest } from './errors.ts';
+import type { KubeObject } from './types.ts';
+
+type Requirement =
+  | { key: string; op: 'in' | 'notin'; values: string[] }
+  | { key: string; op: 'exists' | '!' };
+
+export type Matcher = (object: KubeObject) => boolean;
+
+const matchAll: Matcher = () => true;
+
+/** Parses a label selector string; throws a 400 naming the bad part. */
+export function parseLabelSelector(selector: string | undefined): Matcher {
+  if (!selector || !selector.trim()) return matchAll;
+  const requirements = splitTopLevel(selector).map(parseRequirement);
+  return (object) => {
+    const labels = object.metadata.labels ?? {};
+    return requirements.every((r) => matchesRequirement(labels, r));
+  };
+}
+
+/** A metav1.LabelSelector (matchLabels + matchExpressions) as a matcher on a label map. */
+export function labelSelectorMatcher(selector: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined | null): (labels: Record<string, string> | undefined) => boolean {
+  if (!selector) return () => false;
+  const requirements: Requirement[] = [];
+  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) requirements.push({ key, op: 'in', values: [value] });
+  for (const e of selector.matchExpressions ?? []) {
+    const op = e.operator.toLowerCase();
+    if (op === 'in' || op === 'notin') requirements.push({ key: e.key, op, values: e.values ?? [] });
+    else if (op === 'exists') requirements.push({ key: e.key, op: 'exists' });
+    else if (op === 'doesnotexist') requirements.push({ key: e.key, op: '!' });
+  }
+  return (labels) => requirements.every((r) => matchesRequirement(labels ?? {}, r));
+}
+
+/** Parses a field selector; any dotted path of the object may be compared with =, == or !=. */
+export function parseFieldSelector(selector: string | undefined): Matcher {
+  if (!selector || !selector.trim()) return matchAll;
+  const terms = selector.split(',').map((term) => {
+    const m = /^\s*([A-Za-z0-9_.\-/]+)\s*(==|=|!=)\s*(.*?)\s*$/.exec(term);
+    if (!m) throw badRequest(`unable to parse requirement: invalid field selector: '${term}'`);
+    return { path: m[1]!.split('.'), negate: m[2] === '!=', value: m[3]! };
+  });
+  return (object) =>
+    terms.every((t) => {
+      let current: any = object;
+      for (const segment of t.path) current = current?.[segment];
+      const actual = current === undefined || current === null ? '' : String(current);
+      return t.negate ? actual !== t.value : actual === t.value;
+    });
+}
+
+function matchesRequirement(labels: Record<string, string>, r: Requirement): boolean {
+  const has = Object.prototype.hasOwnProperty.call(labels, r.key);
+  switch (r.op) {
+    case 'exists':
+      return has;
+    case '!':
+      return !has;
+    case 'in':
+      return has && r.values.includes(labels[r.key]!);
+    case 'notin':
+      return !has || !r.values.includes(labels[r.key]!);
+  }
+}
+
+/** Splits on commas that are not inside a parenthesised value set. */
+function splitTopLevel(selector: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const ch of selector) {
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (ch === ',' && depth === 0) {
+      parts.push(current);
+      current = '';
+    } else current += ch;
+  }
+  parts.push(current);
+  return parts.map((p) => p.trim()).filter(Boolean);
+}
+
+const LABEL_KEY = /^([a-z0-9A-Z]([a-z0-9A-Z.\-]*[a-z0-9A-Z])?\/)?[a-z0-9A-Z]([a-z0-9A-Z._\-]*[a-z0-9A-Z])?$/;
+
+function parseRequirement(text: string): Requirement {
+  let m = /^!\s*(\S+)$/.exec(text);
+  if (m) return { key: checkKey(m[1]!, text), op: '!' };
+  m = /^(\S+)\s+(in|notin)\s*\((.*)\)$/.exec(text);
+  if (m) return { key: checkKey(m[1]!, text), op: m[2] as 'in' | 'notin', values: m[3]!.split(',').map((v) => v.trim()).filter(Boolean) };
+  m = /^([^=!\s]+)\s*(==|=|!=)\s*(\S*)$/.exec(text);
+  if (m) {
+    const key = checkKey(m[1]!, text);
+    return m[2] === '!=' ? { key, op: 'notin', values: [m[3]!] } : { key, op: 'in', values: [m[3]!] };
+  }
+  m = /^(\S+)$/.exec(text);
+  if (m) return { key: checkKey(m[1]!, text), op: 'exists' };
+  throw badRequest(`unable to parse requirement: found '${text}', expected: in, notin, =, ==, !=, gt, lt`);
+}
+
+function checkKey(key: string, text: string): string {
+  if (!LABEL_KEY.test(key)) throw badRequest(`unable to parse requirement: invalid label key "${key}" in "${text}"`);
+  return key;
+}
