@@ -69,7 +69,7 @@ export class Cluster {
 
   list(rt: ResourceType, namespace: string | undefined, options: ListOptions = {}): { items: KubeObject[]; resourceVersion: string } {
     const byLabel = parseLabelSelector(options.labelSelector);
-    const byField = parseFieldSelector(options.fieldSelector);
+    const byField = parseFieldSelector(options.fieldSelector, rt.kind);
     const items = this.store
       .list(resourceKey(rt), rt.namespaced ? namespace : undefined)
       .filter((o) => byLabel(o) && byField(o))
@@ -132,6 +132,9 @@ export class Cluster {
     }
     const warnings: string[] = [];
     this.trackManagedFields(rt, old, next, options);
+    // Like etcd3's GuaranteedUpdate, an update that changes nothing is not written: the
+    // resourceVersion stays and no watch event is sent (kubectl then says "(no change)").
+    if (sameContent(old, next)) return { object: old, warnings };
     if (options.dryRun) return { object: next, warnings };
     if (next.metadata.deletionTimestamp && !blocksDeletion(next)) {
       // The last finalizer is gone: the deletion that was waiting for it completes now.
@@ -255,6 +258,22 @@ function blocksDeletion(object: KubeObject): boolean {
 /** Objects with a spec (workloads, services, custom resources) carry metadata.generation. */
 function hasGeneration(object: KubeObject): boolean {
   return object.spec !== undefined;
+}
+
+/** Equal apart from the resourceVersion, ignoring the order of object keys. */
+function sameContent(a: KubeObject, b: KubeObject): boolean {
+  const strip = ({ metadata: { resourceVersion: _rv, ...metadata }, ...rest }: KubeObject) => ({ ...rest, metadata });
+  return deepEqual(strip(a), strip(b));
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((v, i) => deepEqual(v, (b as unknown[])[i]));
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  return ka.length === kb.length && ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
 function specChanged(old: KubeObject, next: KubeObject): boolean {

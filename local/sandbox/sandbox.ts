@@ -121,7 +121,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const access = new StoreAccess(authenticator, store);
   let address = '';
   const documents = new RegistryDocuments(registry, () => address);
-  documents.warm();
+  if (!process.env.NOWARM) documents.warm();
   const faults = new FaultInjector(options.faults ?? []);
   const virtual = new VirtualResources({ cluster, issuer, authenticator, rbac: access.source(), serviceAccountType: () => find('', 'ServiceAccount') });
   const handler = createRequestHandler({ registry: documents, auth: access, faults, resources: new ResourceHandlers(cluster, writes, virtual), log });

@@ -37,19 +37,44 @@ export function labelSelectorMatcher(selector: { matchLabels?: Record<string, st
   return (labels) => requirements.every((r) => matchesRequirement(labels ?? {}, r));
 }
 
-/** Parses a field selector; any dotted path of the object may be compared with =, == or !=. */
-export function parseFieldSelector(selector: string | undefined): Matcher {
+/** Field labels every resource supports. */
+const COMMON_FIELD_LABELS = ['metadata.name', 'metadata.namespace'];
+
+/**
+ * The extra field labels kube-apiserver indexes per kind (its GetAttrs functions); a
+ * selector on any other field is refused, as a real cluster does.
+ */
+const FIELD_LABELS: Record<string, string[]> = {
+  Pod: ['spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'spec.hostNetwork', 'status.phase', 'status.podIP', 'status.nominatedNodeName'],
+  Event: ['involvedObject.kind', 'involvedObject.namespace', 'involvedObject.name', 'involvedObject.uid', 'involvedObject.apiVersion', 'involvedObject.resourceVersion', 'involvedObject.fieldPath', 'reason', 'reportingComponent', 'source', 'type'],
+  Secret: ['type'],
+  Namespace: ['status.phase'],
+  Node: ['spec.unschedulable'],
+  ReplicaSet: ['status.replicas'],
+  ReplicationController: ['status.replicas'],
+  Job: ['status.successful'],
+  CertificateSigningRequest: ['spec.signerName'],
+};
+
+/**
+ * Parses a field selector (=, == or !=) over the kind's supported field labels; without a
+ * kind (internal callers), any dotted path may be compared.
+ */
+export function parseFieldSelector(selector: string | undefined, kind?: string): Matcher {
   if (!selector || !selector.trim()) return matchAll;
+  const allowed = kind === undefined ? undefined : new Set([...COMMON_FIELD_LABELS, ...(FIELD_LABELS[kind] ?? [])]);
   const terms = selector.split(',').map((term) => {
     const m = /^\s*([A-Za-z0-9_.\-/]+)\s*(==|=|!=)\s*(.*?)\s*$/.exec(term);
     if (!m) throw badRequest(`unable to parse requirement: invalid field selector: '${term}'`);
+    if (allowed && !allowed.has(m[1]!)) throw badRequest(`field label not supported: ${m[1]}`);
     return { path: m[1]!.split('.'), negate: m[2] === '!=', value: m[3]! };
   });
   return (object) =>
     terms.every((t) => {
       let current: any = object;
       for (const segment of t.path) current = current?.[segment];
-      const actual = current === undefined || current === null ? '' : String(current);
+      // Unset fields compare as their zero value ("" for strings, false for booleans).
+      const actual = current === undefined || current === null ? (t.path.join('.') === 'spec.hostNetwork' ? 'false' : '') : String(current);
       return t.negate ? actual !== t.value : actual === t.value;
     });
 }

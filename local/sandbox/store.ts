@@ -15,7 +15,7 @@ export type StoreEvent = { rv: number; type: EventType; resource: string; object
 export type StoreListener = (event: StoreEvent) => void;
 
 /** How many past events a watch may resume from; older resourceVersions get 410 Gone. */
-export const DEFAULT_EVENT_LOG_SIZE = 20_000;
+export const DEFAULT_EVENT_LOG_SIZE = 4_000;
 
 /** "apps/deployments", "/pods": the key of a resource type in the store. */
 export function resourceKey(rt: Pick<ResourceType, 'group' | 'plural'>): string {

@@ -47,6 +47,7 @@ export class SchemaWrites implements WritePort {
     const decoded = this.decoder.decode(typed, directive, { group: rt.group, version: rt.version, kind: rt.kind });
     if (decoded.status) throw statusError(decoded.status as KubeStatus);
     applyDefaults(decoded.object);
+    if (rt.group === '' && rt.kind === 'Secret') mergeStringData(decoded.object);
     const invalid = this.semantic.validate(decoded.object);
     if (invalid) throw statusError(invalid as KubeStatus);
     return { object: decoded.object, warnings: decoded.warnings };
@@ -74,7 +75,7 @@ export class SchemaWrites implements WritePort {
     }
     return translate(() => {
       const result = serverSideApply(current, applied, { ...this.fieldOptions(rt, manager, subresource), force });
-      if (!result.ok) throw new ApiError(409, 'Conflict', result.message, { causes: result.causes, kind: rt.plural, group: rt.group, name: applied.metadata?.name });
+      if (!result.ok) throw new ApiError(409, 'Conflict', result.message, { causes: wireCauses(result.causes), kind: rt.plural, group: rt.group, name: applied.metadata?.name });
       return result.object;
     });
   }
@@ -109,9 +110,29 @@ function translate<T>(fn: () => T): T {
   try {
     return fn();
   } catch (error) {
-    if (error instanceof ApplyConflictError || error instanceof PatchError) {
+    if (error instanceof ApplyConflictError) {
+      throw new ApiError(error.status, error.reason, error.message, { causes: wireCauses(error.causes) }, { cause: error });
+    }
+    if (error instanceof PatchError) {
       throw new ApiError(error.status, error.reason, error.message, undefined, { cause: error });
     }
     throw error;
   }
+}
+
+/** metav1.StatusCause serialises its Type as `reason` on the wire. */
+function wireCauses(causes: { type: string; message: string; field: string }[]): { reason: string; message: string; field: string }[] {
+  return causes.map(({ type, message, field }) => ({ reason: type, message, field }));
+}
+
+/** Secret.stringData is write-only: v1 conversion merges it into data (overriding) and it is never stored. */
+function mergeStringData(secret: KubeObject): void {
+  const stringData = (secret as { stringData?: Record<string, string> }).stringData;
+  if (stringData === undefined) return;
+  if (stringData && typeof stringData === 'object') {
+    const data: Record<string, string> = { ...((secret as { data?: Record<string, string> }).data ?? {}) };
+    for (const [key, value] of Object.entries(stringData)) data[key] = Buffer.from(String(value), 'utf8').toString('base64');
+    (secret as { data?: Record<string, string> }).data = data;
+  }
+  delete (secret as { stringData?: unknown }).stringData;
 }

@@ -92,7 +92,25 @@ function computeIdentity(template: unknown): string {
     delete copy.metadata.labels[POD_TEMPLATE_HASH_LABEL];
     if (Object.keys(copy.metadata.labels).length === 0) delete copy.metadata.labels;
   }
-  return canonicalJson(copy);
+  return canonicalJson(semanticForm(copy));
+}
+
+/**
+ * apiequality.Semantic.DeepEqual compares Go structs, where a JSON null, an empty map or
+ * list and an absent field are all the same zero value (kubectl rollout undo, for one,
+ * sends templates with `creationTimestamp: null` and `resources: {}`).
+ */
+function semanticForm(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(semanticForm);
+  if (!value || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    const normal = semanticForm(v);
+    if (normal === null || normal === undefined) continue;
+    if (typeof normal === 'object' && Object.keys(normal).length === 0) continue;
+    out[key] = normal;
+  }
+  return out;
 }
 
 export function equalIgnoreHash(a: unknown, b: unknown): boolean {

@@ -4,6 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { ApiError, badRequest } from '../errors.ts';
+import { decodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE } from '../protobuf/index.ts';
 
 /** kube-apiserver's default limit for a request body (3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -33,11 +34,15 @@ export function mediaType(header: string | undefined): string {
   return (header ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-/** Decodes a JSON or YAML body into a value; a 400 names the decoding problem. */
+/**
+ * Decodes a JSON, YAML or Kubernetes protobuf body (kubectl's typed clients send protobuf)
+ * into a value; a 400 names the decoding problem. Responses are always JSON.
+ */
 export function decodeBody(raw: Buffer, contentType: string): unknown {
+  const type = mediaType(contentType);
+  if (type === PROTOBUF_CONTENT_TYPE) return decodeKubernetesProtobuf(raw);
   const text = raw.toString('utf8');
   if (!text.trim()) throw badRequest('the request body is empty');
-  const type = mediaType(contentType);
   if (type.includes('yaml')) {
     try {
       return parseYaml(text);

@@ -10,6 +10,7 @@ import { checkFaultRules, FaultSpecError, type FaultInjector } from '../faults.t
 import type { RequestAttributes, UserInfo } from '../types.ts';
 import { decodeBody, readBody } from './body.ts';
 import type { AuthPort, RegistryPort } from './ports.ts';
+import { impersonate } from './impersonation.ts';
 import { resolveRequestInfo, type RequestInfo } from './request-info.ts';
 import { ResourceHandlers } from './resources.ts';
 import { sendError, sendJson } from './respond.ts';
@@ -55,7 +56,7 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
 
   const authn = await deps.auth.authenticate(req);
   if ('unauthorized' in authn) throw unauthorized();
-  const user = authn.user ?? ANONYMOUS;
+  const user = impersonate(req, authn.user ?? ANONYMOUS, deps.auth);
 
   if (!info.resourceRequest) return nonResource(deps, req, res, info, user, path, query);
 

@@ -24,7 +24,9 @@ const METHOD_VERBS: Record<string, string> = { POST: 'create', PUT: 'update', PA
 
 export function resolveRequestInfo(method: string, path: string, query: URLSearchParams): RequestInfo {
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
-  const info: RequestInfo = { resourceRequest: false, path, verb: (METHOD_VERBS[method] ?? method).toLowerCase(), apiGroup: '', apiVersion: '', parts };
+  // Non-resource requests authorize with the lower-cased HTTP method (`put`, `post`), as kube's
+  // RequestInfoFactory does; HEAD stays `get` so health checks keep working for public-info-viewer.
+  const info: RequestInfo = { resourceRequest: false, path, verb: method === 'HEAD' ? 'get' : method.toLowerCase(), apiGroup: '', apiVersion: '', parts };
   if (parts[0] !== 'api' && parts[0] !== 'apis') return info;
   info.apiPrefix = parts[0];
   let rest: string[];
@@ -43,6 +45,7 @@ export function resolveRequestInfo(method: string, path: string, query: URLSearc
   }
   if (rest.length === 0) return info;
   info.resourceRequest = true;
+  info.verb = (METHOD_VERBS[method] ?? method).toLowerCase();
 
   // /namespaces/{ns}/{resource}/... — but /namespaces/{name}[/{sub}] is the namespace itself.
   const namespaceSubresource = rest[0] === 'namespaces' && rest.length === 3 && NAMESPACE_SUBRESOURCES.has(rest[2]!);

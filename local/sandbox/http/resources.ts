@@ -11,7 +11,7 @@ import type { PatchType, VirtualPort, WritePort } from './ports.ts';
 import type { RequestInfo } from './request-info.ts';
 import { sendJson, warningHeaders } from './respond.ts';
 import { serveWatch } from './watch.ts';
-import { listToTable, objectToTable, wantsTable } from './tables.ts';
+import { listToTable, objectToTable, wantsTable, type PrinterColumn } from './tables.ts';
 
 const PATCH_TYPES: Record<string, PatchType> = {
   'application/json-patch+json': 'json',
@@ -67,7 +67,7 @@ export class ResourceHandlers {
       case 'list':
         return this.list(r);
       case 'watch':
-        return serveWatch(r.req, r.res, this.cluster, { rt, namespace: info.namespace, query: r.query, ...(wantsTable(r.req) ? { present: (o) => objectToTable(rt, o) } : {}) });
+        return serveWatch(r.req, r.res, this.cluster, { rt, namespace: info.namespace, query: r.query, ...(wantsTable(r.req) ? { present: (o) => objectToTable(rt, o, this.printerColumns(rt)) } : {}) });
       case 'create':
         return this.create(r);
       case 'update':
@@ -83,10 +83,19 @@ export class ResourceHandlers {
     }
   }
 
+  /** For a custom resource, the additionalPrinterColumns of its CRD version (undefined for built-ins). */
+  private printerColumns(rt: ResourceType): PrinterColumn[] | undefined {
+    if (!rt.group) return undefined;
+    const crd = this.cluster.store.get('apiextensions.k8s.io/customresourcedefinitions', undefined, `${rt.plural}.${rt.group}`);
+    if (!crd) return undefined;
+    const version = (crd.spec?.versions ?? []).find((v: any) => v.name === rt.version);
+    return version?.additionalPrinterColumns ?? [];
+  }
+
   private get({ res, req, info, rt }: ResourceRequest): void {
     const object = this.cluster.get(rt, info.namespace, info.name!);
     if (info.subresource === 'scale') return sendJson(res, 200, scaleOf(object));
-    sendJson(res, 200, wantsTable(req) ? objectToTable(rt, object) : object);
+    sendJson(res, 200, wantsTable(req) ? objectToTable(rt, object, this.printerColumns(rt)) : object);
   }
 
   private list({ res, req, info, rt, query }: ResourceRequest): void {
@@ -102,7 +111,7 @@ export class ResourceHandlers {
       metadata.continue = encodeContinue(start + limit, resourceVersion);
       metadata.remainingItemCount = items.length - start - limit;
     }
-    if (wantsTable(req)) return sendJson(res, 200, listToTable(rt, page, metadata));
+    if (wantsTable(req)) return sendJson(res, 200, listToTable(rt, page, metadata, this.printerColumns(rt)));
     sendJson(res, 200, { kind: `${rt.kind}List`, apiVersion: rt.group ? `${rt.group}/${rt.version}` : rt.version, metadata, items: page });
   }
 

@@ -24,7 +24,7 @@ export type WatchRequest = {
 export function serveWatch(req: IncomingMessage, res: ServerResponse, cluster: Cluster, w: WatchRequest): void {
   const { rt, namespace, query } = w;
   const byLabel = parseLabelSelector(query.get('labelSelector') ?? undefined);
-  const byField = parseFieldSelector(query.get('fieldSelector') ?? undefined);
+  const byField = parseFieldSelector(query.get('fieldSelector') ?? undefined, rt.kind);
   const key = resourceKey(rt);
   const scoped = (o: KubeObject | undefined) => !!o && (!rt.namespaced || namespace === undefined || o.metadata.namespace === namespace);
   const matches = (o: KubeObject | undefined) => scoped(o) && byLabel(o!) && byField(o!);

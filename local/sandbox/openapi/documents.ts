@@ -147,7 +147,16 @@ export class OpenApiDocuments {
 function build(document: Record<string, any>): V3Document {
   const body = JSON.stringify(document);
   const hash = contentHash(body);
-  return { contentType: JSON_CONTENT_TYPE, body, hash, etag: `"${hash}"`, document };
+  // Only the serialized form is kept: holding every group-version's object form cost ~15 MB.
+  return {
+    contentType: JSON_CONTENT_TYPE,
+    body,
+    hash,
+    etag: `"${hash}"`,
+    get document() {
+      return JSON.parse(body) as Record<string, any>;
+    },
+  };
 }
 
 function normalizeGvPath(path: string): string {

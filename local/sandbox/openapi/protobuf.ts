@@ -18,48 +18,58 @@ export const OPENAPI_V2_PROTOBUF_CONTENT_TYPE = 'application/com.github.proto-op
 const WIRE_VARINT = 0;
 const WIRE_FIXED64 = 1;
 const WIRE_LENGTH = 2;
+const INITIAL_BUFFER_BYTES = 1 << 20;
+const MAX_VARINT_BYTES = 10;
 
-/** A protobuf writer that keeps chunks and only concatenates once, at the end. */
+/**
+ * A protobuf writer over one growable buffer. Sub-messages are written in place and their
+ * length prefix inserted afterwards, so encoding the 4 MB spec allocates a handful of
+ * buffers instead of millions of tiny ones (which grew the heap by >100 MB).
+ */
 class ProtoWriter {
-  readonly parts: Uint8Array[] = [];
+  private buf = Buffer.allocUnsafe(INITIAL_BUFFER_BYTES);
   length = 0;
 
-  private push(bytes: Uint8Array): void {
-    this.parts.push(bytes);
-    this.length += bytes.length;
+  private ensure(extra: number): void {
+    if (this.length + extra <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + extra));
+    this.buf.copy(next, 0, 0, this.length);
+    this.buf = next;
   }
 
   private varint(value: number): void {
-    const bytes: number[] = [];
+    this.ensure(MAX_VARINT_BYTES);
     let v = value;
     while (v > 0x7f) {
-      bytes.push((v % 128) | 0x80);
+      this.buf[this.length++] = (v % 128) | 0x80;
       v = Math.floor(v / 128);
     }
-    bytes.push(v);
-    this.push(Uint8Array.from(bytes));
+    this.buf[this.length++] = v;
   }
 
   private tag(field: number, wire: number): void {
     this.varint(field * 8 + wire);
   }
 
+  private bytes(value: string): void {
+    const size = Buffer.byteLength(value, 'utf8');
+    this.varint(size);
+    this.ensure(size);
+    this.length += this.buf.write(value, this.length, 'utf8');
+  }
+
   string(field: number, value: unknown): void {
     if (typeof value !== 'string' || value === '') return;
-    const bytes = Buffer.from(value, 'utf8');
     this.tag(field, WIRE_LENGTH);
-    this.varint(bytes.length);
-    this.push(bytes);
+    this.bytes(value);
   }
 
   strings(field: number, values: unknown): void {
     if (!Array.isArray(values)) return;
     for (const v of values) {
       if (typeof v !== 'string') continue;
-      const bytes = Buffer.from(v, 'utf8');
       this.tag(field, WIRE_LENGTH);
-      this.varint(bytes.length);
-      this.push(bytes);
+      this.bytes(v);
     }
   }
 
@@ -77,24 +87,29 @@ class ProtoWriter {
 
   double(field: number, value: unknown): void {
     if (typeof value !== 'number' || value === 0) return;
-    const bytes = Buffer.alloc(8);
-    bytes.writeDoubleLE(value);
     this.tag(field, WIRE_FIXED64);
-    this.push(bytes);
+    this.ensure(8);
+    this.buf.writeDoubleLE(value, this.length);
+    this.length += 8;
   }
 
   /** Writes a sub-message; empty messages are still written when `always` (oneof members). */
   message(field: number, build: (w: ProtoWriter) => void, always = false): void {
-    const child = new ProtoWriter();
-    build(child);
-    if (child.length === 0 && !always) return;
+    const start = this.length;
+    build(this);
+    const size = this.length - start;
+    if (size === 0 && !always) return;
+    // Encode tag + length at the end, then rotate them in front of the content.
     this.tag(field, WIRE_LENGTH);
-    this.varint(child.length);
-    for (const p of child.parts) this.push(p);
+    this.varint(size);
+    const prefixLength = this.length - start - size;
+    const prefix = Buffer.from(this.buf.subarray(start + size, this.length));
+    this.buf.copyWithin(start + prefixLength, start, start + size);
+    prefix.copy(this.buf, start);
   }
 
   finish(): Uint8Array {
-    return Buffer.concat(this.parts, this.length);
+    return Buffer.from(this.buf.subarray(0, this.length));
   }
 }
 

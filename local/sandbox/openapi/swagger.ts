@@ -4,8 +4,7 @@
  * and "what does this $ref point at?".
  */
 import { readFileSync, existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectFile } from '../../paths.ts';
 import type { GVK } from '../types.ts';
 
 /** A JSON schema node as the Kubernetes OpenAPI documents write them (v2 or a CRD's v3 schema). */
@@ -48,11 +47,10 @@ const DEFINITION_PREFIX = '#/definitions/';
 
 /** Where the spec lives: CONVEYOR_OPENAPI_SPEC, else the project's data copy, else ../shared. */
 export function defaultSpecPath(): string {
-  const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
   const candidates = [
     process.env.CONVEYOR_OPENAPI_SPEC,
-    join(root, 'local', 'data', 'kubernetes-openapi', 'swagger-1.36.json'),
-    join(root, '..', 'shared', 'kubernetes-openapi', 'swagger-1.36.json'),
+    projectFile('local', 'data', 'kubernetes-openapi', 'swagger-1.36.json'),
+    projectFile('..', 'shared', 'kubernetes-openapi', 'swagger-1.36.json'),
   ].filter((p): p is string => Boolean(p));
   const found = candidates.find((p) => existsSync(p));
   if (!found) throw new Error(`Kubernetes OpenAPI spec not found; looked in: ${candidates.join(', ')}`);

@@ -132,10 +132,13 @@ export function updateManagedFields(previous: KubeObject | undefined, next: Kube
   const nextBody = objectBody(next)!;
   const { comparison } = reconcileOwnership(objectBody(previous) ?? emptyObject(type), nextBody, type, managers, key, true, ignore);
 
-  const own = managers.get(key)?.set ?? new FieldSet();
-  const set = own.union(comparison.modified).union(comparison.added).difference(comparison.removed);
+  const existing = managers.get(key);
+  const own = existing?.set ?? new FieldSet();
+  const touched = comparison.modified.union(comparison.added).difference(comparison.removed);
+  const set = own.difference(comparison.removed).union(touched);
+  // managedFieldsUpdater: only an operation that took fields moves the entry's time.
   if (set.isEmpty()) managers.delete(key);
-  else managers.set(key, { ...identity, time: formatTime(options.now ?? new Date()), set });
+  else managers.set(key, touched.isEmpty() && existing ? { ...existing, set } : { ...identity, time: formatTime(options.now ?? new Date()), set });
 
   const result = structuredClone(next);
   result.metadata = { ...result.metadata, managedFields: encodeManagedFields(managers) };

@@ -1,0 +1,20 @@
+/**
+ * Benchmark runner: `npm run bench -- <name>`. Benchmarks print their numbers and one
+ * PASS/FAIL line per target; the process exits non-zero when a target is missed.
+ */
+const BENCHMARKS: Record<string, () => Promise<boolean>> = {
+  sandbox: async () => (await import('./sandbox.bench.ts')).run(),
+};
+
+async function main(): Promise<number> {
+  const names = process.argv.slice(2);
+  if (names.length === 0 || names.some((n) => !BENCHMARKS[n])) {
+    console.error(`usage: npm run bench -- <${Object.keys(BENCHMARKS).join('|')}>`);
+    return 2;
+  }
+  let ok = true;
+  for (const name of names) ok = (await BENCHMARKS[name]!()) && ok;
+  return ok ? 0 : 1;
+}
+
+main().then((code) => process.exit(code));
