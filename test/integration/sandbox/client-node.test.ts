@@ -18,6 +18,7 @@ import {
   type V1Deployment,
 } from '@kubernetes/client-node';
 import { startTestSandbox, eventually, type TestSandbox } from '../../support/sandbox.ts';
+import { DEFAULT_EVENT_LOG_SIZE } from '#sandbox/store.ts';
 
 let t: TestSandbox;
 let kc: KubeConfig;
@@ -169,13 +170,14 @@ describe('watch', () => {
   it('answers a watch from a resourceVersion older than the event window with an Expired (410) event', async () => {
     const ns = await namespace('cn-expired');
     const before = (await core.listNamespacedConfigMap({ namespace: ns })).metadata!.resourceVersion!;
-    // Push more changes through the store than its event log keeps (20,000), as a busy cluster
-    // would between a client's list and its watch. In-process: 25,000 writes over HTTPS would be slow.
+    // Push more changes through the store than its event log keeps, as a busy cluster would
+    // between a client's list and its watch. In-process: that many writes over HTTPS would be slow.
     const churn = (await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'churn' }, data: { n: '0' } } })) as any;
     const stored = t.sandbox.cluster.store.get('/configmaps', ns, 'churn')!;
     expect(stored.metadata.uid).toBe(churn.metadata.uid);
-    for (let i = 1; i <= 25_001; i++) t.sandbox.cluster.store.write('/configmaps', { ...stored, data: { n: String(i) } });
-    expect((await core.readNamespacedConfigMap({ name: 'churn', namespace: ns })).data?.n).toBe('25001');
+    const writes = DEFAULT_EVENT_LOG_SIZE * 2;
+    for (let i = 1; i <= writes; i++) t.sandbox.cluster.store.write('/configmaps', { ...stored, data: { n: String(i) } });
+    expect((await core.readNamespacedConfigMap({ name: 'churn', namespace: ns })).data?.n).toBe(String(writes));
 
     const received: { type: string; object: any }[] = [];
     const ended = await new Promise<unknown>((resolve) => {
