@@ -3,21 +3,19 @@
  * recreate.go, progress.go): ReplicaSets named <deployment>-<pod-template-hash>, rolling
  * and recreate rollouts, proportional scaling, pause, revisions and rollback by template,
  * history cleanup, and the Progressing/Available conditions with the progress deadline.
- * Status is written in one piece, so observedGeneration only moves together with the
- * replica counts computed for that generation.
+ * Status (replica counts, conditions, progress deadline) is computed and written by
+ * DeploymentStatusSync in deployment-status.ts.
  */
 import { ApiError } from '../errors.ts';
 import type { StoreEvent } from '../store.ts';
 import type { KubeObject, ResourceType } from '../types.ts';
 import type { Context, Controller } from './context.ts';
+import { DeploymentStatusSync, freshReplicaSets } from './deployment-status.ts';
 import * as U from './deployment-util.ts';
 import { computeHash } from './hash.ts';
-import { canonicalJson, controllerRefOf, getCondition, int, isPodTerminal, keyOf, omitZero, ownerReferenceTo, parseTime, removeCondition, setCondition, splitKey, formatTime } from './util.ts';
+import { controllerRefOf, getCondition, int, isPodTerminal, keyOf, ownerReferenceTo, setCondition, splitKey, formatTime } from './util.ts';
 
 const COMPONENT = 'deployment-controller';
-const STATUS_INT_FIELDS = ['observedGeneration', 'replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas'] as const;
-/** Re-check slightly after the progress deadline passes (timestamps have second precision). */
-const DEADLINE_SLACK_MS = 10;
 
 type Sets = { d: KubeObject; newRS: KubeObject | undefined; oldRSs: KubeObject[] };
 
@@ -29,6 +27,7 @@ export class DeploymentController implements Controller {
   private readonly dKey: string;
   private readonly rsKey: string;
   private readonly podKey: string;
+  private readonly status: DeploymentStatusSync;
 
   constructor(private readonly ctx: Context) {
     this.deployType = ctx.type('apps', 'Deployment')!;
@@ -37,6 +36,7 @@ export class DeploymentController implements Controller {
     this.rsKey = ctx.key('apps', 'ReplicaSet')!;
     this.podKey = ctx.key('', 'Pod') ?? '/pods';
     this.watches = [this.dKey, this.rsKey, this.podKey];
+    this.status = new DeploymentStatusSync(ctx, this, this.deployType, this.rsType);
   }
 
   start(): void {
@@ -67,7 +67,7 @@ export class DeploymentController implements Controller {
     const rsList = this.ctx.cache.controlled(d.metadata.uid!, this.rsKey);
     if (d.metadata.deletionTimestamp) {
       const sets = this.getAllReplicaSetsAndSyncRevision(d, rsList, false);
-      return this.syncDeploymentStatus([...sets.oldRSs, sets.newRS], sets.newRS, sets.d);
+      return this.status.syncDeploymentStatus([...sets.oldRSs, sets.newRS], sets.newRS, sets.d);
     }
     d = this.checkPausedConditions(d);
     if (d.spec?.paused) return this.sync(d, rsList);
@@ -84,7 +84,7 @@ export class DeploymentController implements Controller {
     const sets = this.getAllReplicaSetsAndSyncRevision(d, rsList, false);
     this.scale(sets.d, sets.newRS, sets.oldRSs);
     if (sets.d.spec?.paused) this.cleanupDeployment(sets.oldRSs, sets.d);
-    this.syncDeploymentStatus([...sets.oldRSs, sets.newRS], sets.newRS, sets.d);
+    this.status.syncDeploymentStatus([...sets.oldRSs, sets.newRS], sets.newRS, sets.d);
   }
 
   private checkPausedConditions(d: KubeObject): KubeObject {
@@ -264,10 +264,10 @@ export class DeploymentController implements Controller {
   private rolloutRolling(d0: KubeObject, rsList: KubeObject[]): void {
     const { d, newRS, oldRSs } = this.getAllReplicaSetsAndSyncRevision(d0, rsList, true);
     if (!newRS) return;
-    if (this.reconcileNewReplicaSet([...oldRSs, newRS], newRS, d)) return this.syncRolloutStatus(oldRSs, newRS, d);
-    if (this.reconcileOldReplicaSets(oldRSs, newRS, d)) return this.syncRolloutStatus(oldRSs, newRS, d);
+    if (this.reconcileNewReplicaSet([...oldRSs, newRS], newRS, d)) return this.status.syncRolloutStatus(oldRSs, newRS, d);
+    if (this.reconcileOldReplicaSets(oldRSs, newRS, d)) return this.status.syncRolloutStatus(oldRSs, newRS, d);
     if (U.deploymentComplete(d, d.status ?? {})) this.cleanupDeployment(oldRSs, d);
-    this.syncRolloutStatus(oldRSs, newRS, d);
+    this.status.syncRolloutStatus(oldRSs, newRS, d);
   }
 
   private reconcileNewReplicaSet(allRSs: KubeObject[], newRS: KubeObject, d: KubeObject): boolean {
@@ -318,12 +318,12 @@ export class DeploymentController implements Controller {
     let { d, newRS, oldRSs } = this.getAllReplicaSetsAndSyncRevision(d0, rsList, false);
     let scaledDown = false;
     for (const rs of U.activeReplicaSets(oldRSs)) scaledDown = this.scaleAndRecord(rs, 0, d) || scaledDown;
-    if (scaledDown || this.oldPodsRunning(oldRSs)) return this.syncRolloutStatus(oldRSs, newRS, d);
+    if (scaledDown || this.oldPodsRunning(oldRSs)) return this.status.syncRolloutStatus(oldRSs, newRS, d);
     if (!newRS) ({ d, newRS, oldRSs } = this.getAllReplicaSetsAndSyncRevision(d, rsList, true));
     if (!newRS) return;
     this.scaleAndRecord(newRS, U.replicasOf(d), d);
     if (U.deploymentComplete(d, d.status ?? {})) this.cleanupDeployment(oldRSs, d);
-    this.syncRolloutStatus(oldRSs, newRS, d);
+    this.status.syncRolloutStatus(oldRSs, newRS, d);
   }
 
   private oldPodsRunning(oldRSs: KubeObject[]): boolean {
@@ -363,97 +363,8 @@ export class DeploymentController implements Controller {
     return sizeChanged;
   }
 
-  // --- progress.go ---------------------------------------------------------------------------
-
-  private calculateStatus(allRSs: KubeObject[], newRS: KubeObject | undefined, d: KubeObject): U.DeploymentStatus {
-    const available = U.statusSum(allRSs, 'availableReplicas');
-    const status: U.DeploymentStatus = {
-      observedGeneration: d.metadata.generation,
-      replicas: U.statusSum(allRSs, 'replicas'),
-      updatedReplicas: U.statusSum([newRS], 'replicas'),
-      readyReplicas: U.statusSum(allRSs, 'readyReplicas'),
-      availableReplicas: available,
-      unavailableReplicas: Math.max(0, U.specReplicaSum(allRSs) - available),
-      conditions: [...(d.status?.conditions ?? [])],
-      collisionCount: d.status?.collisionCount,
-    };
-    const time = this.time();
-    if (available >= U.replicasOf(d) - U.maxUnavailable(d)) setCondition(status, U.newCondition('Available', 'True', U.REASON.minAvailable, 'Deployment has minimum availability.', time));
-    else setCondition(status, U.newCondition('Available', 'False', U.REASON.minUnavailable, 'Deployment does not have minimum availability.', time));
-    return status;
-  }
-
-  private syncDeploymentStatus(rss: (KubeObject | undefined)[], newRS: KubeObject | undefined, d: KubeObject): void {
-    const all = this.fresh(rss);
-    const status = this.finish(this.calculateStatus(all, newRS && this.fresh([newRS])[0], d));
-    if (canonicalJson(status) !== canonicalJson(d.status ?? {})) this.ctx.writeStatus(this.deployType, d, status);
-  }
-
-  private syncRolloutStatus(oldRSs: KubeObject[], newRS0: KubeObject | undefined, d: KubeObject): void {
-    const newRS = newRS0 && this.fresh([newRS0])[0];
-    const allRSs = this.fresh([...oldRSs, newRS]);
-    const status = this.calculateStatus(allRSs, newRS, d);
-    const deadline = U.progressDeadlineSeconds(d);
-    if (deadline === undefined) removeCondition(status, 'Progressing');
-    const current = getCondition(d.status, 'Progressing');
-    const isComplete = (status.replicas ?? 0) === (status.updatedReplicas ?? 0) && current?.reason === U.REASON.newRSAvailable;
-    const subject = newRS ? `ReplicaSet "${newRS.metadata.name}"` : `Deployment "${d.metadata.name}"`;
-    const time = this.time();
-    if (deadline !== undefined && !isComplete) {
-      if (U.deploymentComplete(d, status)) {
-        setCondition(status, U.newCondition('Progressing', 'True', U.REASON.newRSAvailable, `${subject} has successfully progressed.`, time));
-      } else if (U.deploymentProgressing(d, status)) {
-        const condition = U.newCondition('Progressing', 'True', U.REASON.rsUpdated, `${subject} is progressing.`, time);
-        if (current) {
-          if (current.status === 'True' && current.lastTransitionTime) condition.lastTransitionTime = current.lastTransitionTime;
-          removeCondition(status, 'Progressing');
-        }
-        setCondition(status, condition);
-      } else if (U.deploymentTimedOut(d, status, this.ctx.now())) {
-        setCondition(status, U.newCondition('Progressing', 'False', U.REASON.timedOut, `${subject} has timed out progressing.`, time));
-      }
-    }
-    const failure = this.replicaFailure(allRSs, newRS);
-    if (failure) setCondition(status, failure);
-    else removeCondition(status, 'ReplicaFailure');
-    const finished = this.finish(status);
-    if (canonicalJson(finished) === canonicalJson(d.status ?? {})) return this.requeueStuck(d, finished);
-    this.ctx.writeStatus(this.deployType, d, finished);
-  }
-
-  private replicaFailure(allRSs: KubeObject[], newRS: KubeObject | undefined): ReturnType<typeof U.newCondition> | undefined {
-    for (const rs of newRS ? [newRS, ...allRSs] : allRSs) {
-      const c = getCondition(rs.status, 'ReplicaFailure');
-      if (c) return { type: 'ReplicaFailure', status: c.status, lastUpdateTime: c.lastTransitionTime, lastTransitionTime: c.lastTransitionTime, reason: c.reason, message: c.message };
-    }
-    return undefined;
-  }
-
-  /** requeueStuckDeployment: look again when the progress deadline would pass. */
-  private requeueStuck(d: KubeObject, status: U.DeploymentStatus): void {
-    const deadline = U.progressDeadlineSeconds(d);
-    const current = getCondition(d.status, 'Progressing');
-    if (deadline === undefined || !current) return;
-    if (U.deploymentComplete(d, status) || current.reason === U.REASON.timedOut) return;
-    const from = parseTime(current.lastUpdateTime) ?? this.ctx.now();
-    const after = from + deadline * 1000 - this.ctx.now();
-    this.ctx.queue.after(this, keyOf(d), Math.max(after, 0) + DEADLINE_SLACK_MS);
-  }
-
-  private finish(status: U.DeploymentStatus): U.DeploymentStatus {
-    const out = omitZero(status as Record<string, unknown>, STATUS_INT_FIELDS) as U.DeploymentStatus;
-    if (!out.conditions?.length) delete out.conditions;
-    if (out.collisionCount === undefined) delete out.collisionCount;
-    return out;
-  }
-
   private fresh(rss: (KubeObject | undefined)[]): KubeObject[] {
-    const out: KubeObject[] = [];
-    for (const rs of rss) {
-      const current = rs && this.ctx.cluster.tryGet(this.rsType, rs.metadata.namespace, rs.metadata.name!);
-      if (current && current.metadata.uid === rs!.metadata.uid) out.push(current);
-    }
-    return out;
+    return freshReplicaSets(this.ctx, this.rsType, rss);
   }
 
   private event(d: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void {

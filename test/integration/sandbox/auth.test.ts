@@ -6,7 +6,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ApiException,
   AppsV1Api,
   AuthenticationV1Api,
   AuthorizationV1Api,
@@ -19,6 +18,7 @@ import { createCertificateAuthority, createClientCertificate } from '#sandbox/au
 import { createEksToken } from '#sandbox/auth/eks.ts';
 import { startTestSandbox, eventually, type TestSandbox } from '../../support/sandbox.ts';
 import { rawRequest, type RawRequest } from '../../support/https.ts';
+import { apiError } from '../../support/client-node.ts';
 
 let t: TestSandbox;
 let admin: KubeConfig;
@@ -56,25 +56,6 @@ function tokenConfig(token: string): KubeConfig {
     currentContext: 'c',
   });
   return kc;
-}
-
-async function apiError(call: Promise<unknown>): Promise<{ code: number; body: any }> {
-  try {
-    await call;
-  } catch (error) {
-    if (!(error instanceof ApiException)) throw error;
-    const rawBody = (error as ApiException<unknown>).body;
-    let body: any = rawBody;
-    if (typeof rawBody === 'string') {
-      try {
-        body = JSON.parse(rawBody);
-      } catch {
-        body = rawBody;
-      }
-    }
-    return { code: error.code, body };
-  }
-  throw new Error('expected the call to fail with an ApiException');
 }
 
 async function namespace(name: string): Promise<string> {

@@ -6,7 +6,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ApiException,
   AppsV1Api,
   CoreV1Api,
   KubeConfig,
@@ -18,6 +17,7 @@ import {
   type V1Deployment,
 } from '@kubernetes/client-node';
 import { startTestSandbox, eventually, type TestSandbox } from '../../support/sandbox.ts';
+import { apiError } from '../../support/client-node.ts';
 import { DEFAULT_EVENT_LOG_SIZE } from '#sandbox/store.ts';
 
 let t: TestSandbox;
@@ -42,26 +42,6 @@ afterAll(async () => {
 async function namespace(name: string): Promise<string> {
   await core.createNamespace({ body: { metadata: { name } } });
   return name;
-}
-
-/** The ApiException a call rejects with (fails the test if it resolves or throws something else). */
-async function apiError(call: Promise<unknown>): Promise<{ code: number; body: any }> {
-  try {
-    await call;
-  } catch (error) {
-    if (!(error instanceof ApiException)) throw error;
-    const raw = (error as ApiException<unknown>).body;
-    let body: any = raw;
-    if (typeof raw === 'string') {
-      try {
-        body = JSON.parse(raw);
-      } catch {
-        body = raw;
-      }
-    }
-    return { code: error.code, body };
-  }
-  throw new Error('expected the call to fail with an ApiException');
 }
 
 function deployment(ns: string, name: string, spec: Partial<{ replicas: number; image: string; labels: Record<string, string> }> = {}): KubernetesObject & Record<string, any> {

@@ -4,6 +4,7 @@
  * explain) and a CustomResourceDefinition with its custom resources.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deploymentYaml, namespaceYaml } from '../../support/manifests.ts';
 import { startTestSandbox, type TestSandbox } from '../../support/sandbox.ts';
 
 let t: TestSandbox;
@@ -15,32 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
 });
-
-function namespaceYaml(name: string): string {
-  return `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n`;
-}
-
-function deploymentYaml(name: string, namespace: string, options: { replicas?: string | number; image?: string; replicasField?: string } = {}): string {
-  const replicas = options.replicas === undefined ? '' : `  ${options.replicasField ?? 'replicas'}: ${options.replicas}\n`;
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}
-  namespace: ${namespace}
-spec:
-${replicas}  selector:
-    matchLabels:
-      app: ${name}
-  template:
-    metadata:
-      labels:
-        app: ${name}
-    spec:
-      containers:
-      - name: app
-        image: ${options.image ?? 'nginx:1.27'}
-`;
-}
 
 async function createNamespace(name: string): Promise<void> {
   const r = await t.kubectl(['apply', '-f', '-'], { input: namespaceYaml(name) });
@@ -57,14 +32,14 @@ const deploymentType = () => t.sandbox.registry.byKind('Deployment', 'apps')!;
 describe('kubectl apply', () => {
   it('creates with client-side apply, then reports configured on a change and unchanged on a repeat', async () => {
     await createNamespace('apply-csa');
-    const created = await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('web', 'apply-csa', { replicas: 2 }) });
+    const created = await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('web', { namespace: 'apply-csa', replicas: 2 }) });
     expect(created.code).toBe(0);
     expect(created.stdout.trim()).toBe('deployment.apps/web created');
 
-    const same = await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('web', 'apply-csa', { replicas: 2 }) });
+    const same = await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('web', { namespace: 'apply-csa', replicas: 2 }) });
     expect(same.stdout.trim()).toBe('deployment.apps/web unchanged');
 
-    const changed = await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('web', 'apply-csa', { replicas: 3 }) });
+    const changed = await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('web', { namespace: 'apply-csa', replicas: 3 }) });
     expect(changed.stdout.trim()).toBe('deployment.apps/web configured');
 
     const d = t.sandbox.cluster.get(deploymentType(), 'apply-csa', 'web');
@@ -80,7 +55,7 @@ describe('kubectl apply', () => {
 
   it('applies server-side with managedFields for the field manager', async () => {
     await createNamespace('apply-ssa');
-    const r = await t.kubectl(['apply', '--server-side', '-f', '-'], { input: deploymentYaml('web', 'apply-ssa', { replicas: 2 }) });
+    const r = await t.kubectl(['apply', '--server-side', '-f', '-'], { input: deploymentYaml('web', { namespace: 'apply-ssa', replicas: 2 }) });
     expect(r.stdout.trim()).toBe('deployment.apps/web serverside-applied');
 
     const d = await getJson(['deployment', 'web', '-n', 'apply-ssa', '--show-managed-fields']);
@@ -95,16 +70,16 @@ describe('kubectl apply', () => {
 
   it('reports a conflict between two field managers and takes ownership with --force-conflicts', async () => {
     await createNamespace('apply-conflict');
-    const a = await t.kubectl(['apply', '--server-side', '--field-manager=a', '-f', '-'], { input: deploymentYaml('web', 'apply-conflict', { replicas: 2 }) });
+    const a = await t.kubectl(['apply', '--server-side', '--field-manager=a', '-f', '-'], { input: deploymentYaml('web', { namespace: 'apply-conflict', replicas: 2 }) });
     expect(a.stdout.trim()).toBe('deployment.apps/web serverside-applied');
 
-    const b = await t.kubectl(['apply', '--server-side', '--field-manager=b', '-f', '-'], { input: deploymentYaml('web', 'apply-conflict', { replicas: 3 }), allowFailure: true });
+    const b = await t.kubectl(['apply', '--server-side', '--field-manager=b', '-f', '-'], { input: deploymentYaml('web', { namespace: 'apply-conflict', replicas: 3 }), allowFailure: true });
     expect(b.code).toBe(1);
     expect(b.stderr).toContain('Apply failed with 1 conflict: conflict with "a": .spec.replicas');
     expect(b.stderr).toContain('--force-conflicts');
     expect(t.sandbox.cluster.get(deploymentType(), 'apply-conflict', 'web').spec.replicas).toBe(2);
 
-    const forced = await t.kubectl(['apply', '--server-side', '--field-manager=b', '--force-conflicts', '-f', '-'], { input: deploymentYaml('web', 'apply-conflict', { replicas: 3 }) });
+    const forced = await t.kubectl(['apply', '--server-side', '--field-manager=b', '--force-conflicts', '-f', '-'], { input: deploymentYaml('web', { namespace: 'apply-conflict', replicas: 3 }) });
     expect(forced.stdout.trim()).toBe('deployment.apps/web serverside-applied');
 
     const d = await getJson(['deployment', 'web', '-n', 'apply-conflict', '--show-managed-fields']);
@@ -118,13 +93,13 @@ describe('kubectl apply', () => {
 
   it('rejects an unknown field with a strict decoding error and creates nothing', async () => {
     await createNamespace('apply-unknown');
-    const r = await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('web', 'apply-unknown', { replicas: 2, replicasField: 'replicaz' }), allowFailure: true });
+    const r = await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('web', { namespace: 'apply-unknown', replicas: 2, replicasField: 'replicaz' }), allowFailure: true });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Error from server (BadRequest)');
     expect(r.stderr).toContain('strict decoding error: unknown field "spec.replicaz"');
     expect(t.sandbox.cluster.tryGet(deploymentType(), 'apply-unknown', 'web')).toBeUndefined();
 
-    const ssa = await t.kubectl(['apply', '--server-side', '-f', '-'], { input: deploymentYaml('web', 'apply-unknown', { replicas: 2, replicasField: 'replicaz' }), allowFailure: true });
+    const ssa = await t.kubectl(['apply', '--server-side', '-f', '-'], { input: deploymentYaml('web', { namespace: 'apply-unknown', replicas: 2, replicasField: 'replicaz' }), allowFailure: true });
     expect(ssa.code).toBe(1);
     expect(ssa.stderr).toContain('failed to create typed patch object (apply-unknown/web; apps/v1, Kind=Deployment): .spec.replicaz: field not declared in schema');
     expect(t.sandbox.cluster.tryGet(deploymentType(), 'apply-unknown', 'web')).toBeUndefined();
@@ -132,7 +107,7 @@ describe('kubectl apply', () => {
 
   it('rejects a value of the wrong type and creates nothing', async () => {
     await createNamespace('apply-type');
-    const r = await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('web', 'apply-type', { replicas: '"two"' }), allowFailure: true });
+    const r = await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('web', { namespace: 'apply-type', replicas: '"two"' }), allowFailure: true });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Error from server (BadRequest)');
     expect(r.stderr).toContain('cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32');
@@ -143,7 +118,7 @@ describe('kubectl apply', () => {
 describe('kubectl patch', () => {
   it('patches with strategic merge, JSON and merge patches, and reports a patch that changes nothing', async () => {
     await createNamespace('patch');
-    await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('web', 'patch', { replicas: 1 }) });
+    await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('web', { namespace: 'patch', replicas: 1 }) });
     const rv = () => t.sandbox.cluster.get(deploymentType(), 'patch', 'web').metadata.resourceVersion;
 
     // Strategic merge: the container list merges by name.
@@ -177,7 +152,7 @@ describe('kubectl patch', () => {
 describe('kubectl get and diff', () => {
   it('prints objects and lists as JSON with defaults and status', async () => {
     await createNamespace('get-json');
-    await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('web', 'get-json', { replicas: 2 }) });
+    await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('web', { namespace: 'get-json', replicas: 2 }) });
     await t.kubectl(['rollout', 'status', 'deployment/web', '-n', 'get-json', '--timeout=20s']);
 
     const d = await getJson(['deployment', 'web', '-n', 'get-json']);
@@ -225,7 +200,7 @@ describe('kubectl get and diff', () => {
 
   it('prints the server-side tables with the usual columns', async () => {
     await createNamespace('get-table');
-    await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('web', 'get-table', { replicas: 3 }) });
+    await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('web', { namespace: 'get-table', replicas: 3 }) });
     await t.kubectl(['rollout', 'status', 'deployment/web', '-n', 'get-table', '--timeout=20s']);
 
     const deployments = await t.kubectl(['get', 'deployments', '-n', 'get-table']);
@@ -251,13 +226,13 @@ describe('kubectl get and diff', () => {
 
   it('diffs a manifest against the live object: exit 0 when equal, 1 with a unified diff when not', async () => {
     await createNamespace('diff');
-    await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('web', 'diff', { replicas: 2 }) });
+    await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('web', { namespace: 'diff', replicas: 2 }) });
 
-    const same = await t.kubectl(['diff', '-f', '-'], { input: deploymentYaml('web', 'diff', { replicas: 2 }) });
+    const same = await t.kubectl(['diff', '-f', '-'], { input: deploymentYaml('web', { namespace: 'diff', replicas: 2 }) });
     expect(same.code).toBe(0);
     expect(same.stdout).toBe('');
 
-    const changed = await t.kubectl(['diff', '-f', '-'], { input: deploymentYaml('web', 'diff', { replicas: 5 }), allowFailure: true });
+    const changed = await t.kubectl(['diff', '-f', '-'], { input: deploymentYaml('web', { namespace: 'diff', replicas: 5 }), allowFailure: true });
     expect(changed.code).toBe(1);
     expect(changed.stdout).toMatch(/^diff -u -N \S+\/apps\.v1\.Deployment\.diff\.web \S+\/apps\.v1\.Deployment\.diff\.web$/m);
     expect(changed.stdout).toMatch(/^--- /m);
@@ -267,7 +242,7 @@ describe('kubectl get and diff', () => {
     // The dry run does not change the live object.
     expect(t.sandbox.cluster.get(deploymentType(), 'diff', 'web').spec.replicas).toBe(2);
 
-    const newObject = await t.kubectl(['diff', '-f', '-'], { input: deploymentYaml('other', 'diff', { replicas: 1 }), allowFailure: true });
+    const newObject = await t.kubectl(['diff', '-f', '-'], { input: deploymentYaml('other', { namespace: 'diff', replicas: 1 }), allowFailure: true });
     expect(newObject.code).toBe(1);
     expect(newObject.stdout).toMatch(/^\+  name: other$/m);
     expect(t.sandbox.cluster.tryGet(deploymentType(), 'diff', 'other')).toBeUndefined();

@@ -4,6 +4,7 @@
  * `kubectl create token` used in its own kubeconfig, Forbidden errors, and `auth can-i`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deploymentYaml } from '../../support/manifests.ts';
 import { startTestSandbox, writeUserKubeconfig, type TestSandbox } from '../../support/sandbox.ts';
 
 let t: TestSandbox;
@@ -17,27 +18,6 @@ afterAll(async () => {
 });
 
 const type = (group: string, kind: string) => t.sandbox.registry.byKind(kind, group)!;
-
-function deploymentYaml(name: string): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}
-spec:
-  replicas: 1
-  selector:
-    matchLabels:
-      app: ${name}
-  template:
-    metadata:
-      labels:
-        app: ${name}
-    spec:
-      containers:
-      - name: app
-        image: nginx:1.27
-`;
-}
 
 function decodeJwtPayload(token: string): any {
   return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
@@ -124,7 +104,7 @@ subjects:
     const empty = await t.kubectl(['get', 'deployments'], { kubeconfig: deployerKubeconfig });
     expect(empty.stderr.trim()).toBe('No resources found in team-a namespace.');
 
-    const created = await t.kubectl(['apply', '-f', '-'], { kubeconfig: deployerKubeconfig, input: deploymentYaml('app') });
+    const created = await t.kubectl(['apply', '-f', '-'], { kubeconfig: deployerKubeconfig, input: deploymentYaml('app', { replicas: 1 }) });
     expect(created.stdout.trim()).toBe('deployment.apps/app created');
     const d = t.sandbox.cluster.get(type('apps', 'Deployment'), 'team-a', 'app');
     expect(d.metadata.managedFields?.some((m: any) => m.manager === 'kubectl-client-side-apply')).toBe(true);
@@ -147,7 +127,7 @@ subjects:
       'Error from server (Forbidden): deployments.apps is forbidden: User "system:serviceaccount:team-a:deployer" cannot list resource "deployments" in API group "apps" in the namespace "team-b"',
     );
 
-    const createB = await t.kubectl(['apply', '-n', 'team-b', '-f', '-'], { kubeconfig: deployerKubeconfig, input: deploymentYaml('app'), allowFailure: true });
+    const createB = await t.kubectl(['apply', '-n', 'team-b', '-f', '-'], { kubeconfig: deployerKubeconfig, input: deploymentYaml('app', { replicas: 1 }), allowFailure: true });
     expect(createB.code).toBe(1);
     expect(createB.stderr).toContain('User "system:serviceaccount:team-a:deployer" cannot get resource "deployments" in API group "apps" in the namespace "team-b"');
     expect(t.sandbox.cluster.tryGet(type('apps', 'Deployment'), 'team-b', 'app')).toBeUndefined();

@@ -4,6 +4,7 @@
  * (background, orphan, namespaces).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deploymentYaml } from '../../support/manifests.ts';
 import { eventually, startTestSandbox, type TestSandbox } from '../../support/sandbox.ts';
 
 let t: TestSandbox;
@@ -16,33 +17,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-function deploymentYaml(name: string, namespace: string, options: { replicas?: number; image?: string; progressDeadlineSeconds?: number } = {}): string {
-  return `apiVersion: v1
-kind: Namespace
-metadata:
-  name: ${namespace}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}
-  namespace: ${namespace}
-spec:
-  replicas: ${options.replicas ?? 2}
-${options.progressDeadlineSeconds ? `  progressDeadlineSeconds: ${options.progressDeadlineSeconds}\n` : ''}  selector:
-    matchLabels:
-      app: ${name}
-  template:
-    metadata:
-      labels:
-        app: ${name}
-    spec:
-      containers:
-      - name: app
-        image: ${options.image ?? 'nginx:1.27'}
-`;
-}
-
 async function getJson(args: string[]): Promise<any> {
   return JSON.parse((await t.kubectl(['get', ...args, '-o', 'json'])).stdout);
 }
@@ -52,7 +26,7 @@ const list = (group: string, kind: string, namespace: string, labelSelector?: st
 
 describe('kubectl rollout status', () => {
   it('waits until the deployment is rolled out', async () => {
-    const applied = await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('web', 'rollout-ok', { replicas: 3 }) });
+    const applied = await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('web', { namespace: 'rollout-ok', withNamespace: true, replicas: 3 }) });
     expect(applied.stdout.trim().split('\n')).toEqual(['namespace/rollout-ok created', 'deployment.apps/web created']);
 
     const r = await t.kubectl(['rollout', 'status', 'deployment/web', '-n', 'rollout-ok', '--timeout=20s']);
@@ -67,7 +41,7 @@ describe('kubectl rollout status', () => {
   });
 
   it('fails when the deployment exceeds its progress deadline, with pods stuck pulling the image', async () => {
-    await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('broken', 'rollout-deadline', { replicas: 1, image: 'nginx:does-not-exist', progressDeadlineSeconds: 2 }) });
+    await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('broken', { namespace: 'rollout-deadline', withNamespace: true, replicas: 1, image: 'nginx:does-not-exist', progressDeadlineSeconds: 2 }) });
 
     const started = Date.now();
     const r = await t.kubectl(['rollout', 'status', 'deployment/broken', '-n', 'rollout-deadline', '--timeout=20s'], { allowFailure: true });
@@ -98,7 +72,7 @@ describe('kubectl rollout status', () => {
 
 describe('kubectl scale and rollout undo', () => {
   it('scales a deployment and rolls out the new replica count', async () => {
-    await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('web', 'scale', { replicas: 2 }) });
+    await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('web', { namespace: 'scale', withNamespace: true, replicas: 2 }) });
     await t.kubectl(['rollout', 'status', 'deployment/web', '-n', 'scale', '--timeout=20s']);
 
     const up = await t.kubectl(['scale', 'deployment/web', '-n', 'scale', '--replicas=5']);
@@ -124,7 +98,7 @@ describe('kubectl scale and rollout undo', () => {
 
   it('rolls back with rollout undo: image back to v1 and the revision moves on', async () => {
     const ns = 'undo';
-    await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('web', ns, { replicas: 2, image: 'nginx:v1' }) });
+    await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('web', { namespace: ns, withNamespace: true, replicas: 2, image: 'nginx:v1' }) });
     await t.kubectl(['rollout', 'status', 'deployment/web', '-n', ns, '--timeout=20s']);
     const revision = async () => {
       const d = await getJson(['deployment', 'web', '-n', ns]);
@@ -165,7 +139,7 @@ describe('kubectl scale and rollout undo', () => {
 describe('kubectl delete', () => {
   it('deletes a deployment with its ReplicaSets and Pods', async () => {
     const ns = 'delete-cascade';
-    await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('web', ns, { replicas: 2 }) });
+    await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('web', { namespace: ns, withNamespace: true, replicas: 2 }) });
     await t.kubectl(['rollout', 'status', 'deployment/web', '-n', ns, '--timeout=20s']);
     expect(list('apps', 'ReplicaSet', ns)).toHaveLength(1);
     expect(list('', 'Pod', ns)).toHaveLength(2);
@@ -180,7 +154,7 @@ describe('kubectl delete', () => {
 
   it('orphans the ReplicaSet with --cascade=orphan', async () => {
     const ns = 'delete-orphan';
-    await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('web', ns, { replicas: 2 }) });
+    await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('web', { namespace: ns, withNamespace: true, replicas: 2 }) });
     await t.kubectl(['rollout', 'status', 'deployment/web', '-n', ns, '--timeout=20s']);
 
     const r = await t.kubectl(['delete', 'deployment', 'web', '-n', ns, '--cascade=orphan']);
@@ -202,7 +176,7 @@ describe('kubectl delete', () => {
   it('deletes a namespace with everything in it', async () => {
     const ns = 'delete-namespace';
     await t.kubectl(['apply', '-f', '-'], {
-      input: `${deploymentYaml('web', ns, { replicas: 2 })}---
+      input: `${deploymentYaml('web', { namespace: ns, withNamespace: true, replicas: 2 })}---
 apiVersion: v1
 kind: ConfigMap
 metadata:

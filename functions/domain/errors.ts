@@ -1,0 +1,102 @@
+/**
+ * Errors of the deploy engine. `terminal` errors are the user's to fix (a rejected manifest,
+ * a missing variable, a forbidden namespace): retrying cannot help, and nothing was applied
+ * when they come from rendering. Retryable errors are the cluster's (throttling, 5xx,
+ * timeouts, resets). The state machines mirror this split by error name.
+ */
+import type { ObjectRef, SourceLocation } from './model.ts';
+
+export abstract class DeployError extends Error {
+  abstract readonly terminal: boolean;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+/** One problem in the input, located precisely. */
+export type InputProblem = { message: string; source?: SourceLocation };
+
+function where(source?: SourceLocation): string {
+  return source ? `${source.file}: document ${source.document}, line ${source.line}: ` : '';
+}
+
+/** Bad input: unparsable YAML/JSON, a document that is not an object, an unknown kind... */
+export class InvalidManifestError extends DeployError {
+  readonly terminal = true;
+  constructor(readonly problems: InputProblem[], options?: ErrorOptions) {
+    super(problems.map((p) => `${where(p.source)}${p.message}`).join('\n'), options);
+    this.name = 'InvalidManifestError';
+  }
+}
+
+/** Every `#{Name}` that has no value, with where each is used. Nothing is applied. */
+export class MissingVariablesError extends DeployError {
+  readonly terminal = true;
+  constructor(readonly missing: { name: string; source: SourceLocation }[]) {
+    super(`missing variables:\n${missing.map((m) => `  #{${m.name}} at ${where(m.source).replace(/: $/, '')}`).join('\n')}`);
+    this.name = 'MissingVariablesError';
+  }
+}
+
+/** Two values of one variable match with equal specificity; the engine refuses to guess. */
+export class AmbiguousVariableError extends DeployError {
+  readonly terminal = true;
+  constructor(readonly variable: string, readonly scopes: string[]) {
+    super(`variable "${variable}" has ${scopes.length} equally specific values for this deployment: ${scopes.join(' and ')}`);
+    this.name = 'AmbiguousVariableError';
+  }
+}
+
+/** An object outside the target's namespace, or cluster-scoped on a namespaced target. */
+export class NamespaceBoundaryError extends DeployError {
+  readonly terminal = true;
+  constructor(readonly problems: InputProblem[]) {
+    super(problems.map((p) => `${where(p.source)}${p.message}`).join('\n'));
+    this.name = 'NamespaceBoundaryError';
+  }
+}
+
+/** The cluster rejected the credentials (401) or the action (403): which account, verb, resource. */
+export class ClusterAccessError extends DeployError {
+  readonly terminal = true;
+  constructor(message: string, readonly status: 401 | 403, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ClusterAccessError';
+  }
+}
+
+/** The cluster refused an object (422 invalid, 400 bad request, 404 kind not served). */
+export class ObjectRejectedError extends DeployError {
+  readonly terminal = true;
+  constructor(readonly ref: ObjectRef, message: string, readonly status: number, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ObjectRejectedError';
+  }
+}
+
+/** Server-side apply found fields owned by another manager; `force` would take them. */
+export class FieldConflictError extends DeployError {
+  readonly terminal = true;
+  constructor(readonly ref: ObjectRef, readonly conflicts: { field: string; manager: string }[], message: string) {
+    super(message);
+    this.name = 'FieldConflictError';
+  }
+}
+
+/** Throttling, 5xx, timeouts, connection resets: worth retrying with backoff. */
+export class ClusterUnavailableError extends DeployError {
+  readonly terminal = false;
+  constructor(message: string, readonly retryAfterSeconds?: number, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ClusterUnavailableError';
+  }
+}
+
+/** The rollout failed a check (a rule said Degraded) or ran past its deadline. */
+export class RolloutFailedError extends DeployError {
+  readonly terminal = true;
+  constructor(readonly ref: ObjectRef, readonly reason: string, message: string) {
+    super(message);
+    this.name = 'RolloutFailedError';
+  }
+}
