@@ -7,6 +7,7 @@ import { UsageError } from './errors.ts';
 type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 
 const COMMANDS: Record<string, Command> = {
+  apply: { summary: 'render, apply and wait for Kubernetes manifests (the deploy engine)', load: () => import('./commands/apply.ts') },
   sandbox: { summary: 'run the sandbox Kubernetes cluster in the foreground', load: () => import('./commands/sandbox.ts') },
 };
 

@@ -100,3 +100,15 @@ export class RolloutFailedError extends DeployError {
     this.name = 'RolloutFailedError';
   }
 }
+
+/**
+ * The server refused objects during the pre-flight dry run (invalid fields, conflicts with
+ * other field managers, ...): nothing was applied, so this is bad input, not a cluster fault.
+ */
+export class ObjectsRejectedError extends DeployError {
+  readonly terminal = true;
+  constructor(readonly problems: InputProblem[]) {
+    super(`the cluster rejected ${problems.length} object${problems.length === 1 ? '' : 's'}; nothing was applied:\n${problems.map((p) => `  ${where(p.source)}${p.message}`).join('\n')}`);
+    this.name = 'ObjectsRejectedError';
+  }
+}

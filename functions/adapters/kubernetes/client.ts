@@ -1,0 +1,181 @@
+/**
+ * The engine's `ClusterClient` for one target, over @kubernetes/client-node. Every failure
+ * leaves as a domain error (errors.ts); idempotent reads retry briefly on transient faults;
+ * one connection pool serves all calls, so the engine can apply many objects in parallel.
+ */
+import { HttpMethod, Watch, type KubeConfig } from '@kubernetes/client-node';
+import { ClusterAccessError, type DeployError } from '#domain/errors.ts';
+import type { Manifest, ObjectRef, Target } from '#domain/model.ts';
+import type { ApplyOptions, ClusterClient, Subscription } from '#domain/ports.ts';
+import { httpFailure, KindNotServedError, toDomainError, type ErrorContext, type Operation } from './errors.ts';
+import { buildKubeConfig, ConveyorKubeConfig, type AwsDeps, type TargetConnection } from './kubeconfig.ts';
+import { DEFAULT_READ_RETRY, realSleep, withRetry, type RetryPolicy, type Sleep } from './retry.ts';
+import { ManifestApi } from './transport.ts';
+import { DEFAULT_WATCH_TIMINGS, ObjectWatcher, type WatchBackend, type WatchTimings } from './watch.ts';
+
+export type KubernetesClusterOptions = {
+  /** Per-request timeout (watches excepted); a timeout is a ClusterUnavailableError. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** Retries of get, list, discovery and namespace reads. Default 3 attempts, 200 ms doubling, 2 s cap. */
+  readRetry?: RetryPolicy;
+  /** Fallback polling and re-watch timings. */
+  watch?: Partial<WatchTimings>;
+  /** Injected for tests. */
+  sleep?: Sleep;
+};
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const NOT_FOUND = 404;
+const CONFLICT = 409;
+const SSAR_PATH = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
+
+const refOf = (object: Manifest): ObjectRef => ({
+  apiVersion: object.apiVersion,
+  kind: object.kind,
+  name: object.metadata?.name ?? '',
+  ...(object.metadata?.namespace ? { namespace: object.metadata.namespace } : {}),
+});
+
+export class KubernetesCluster implements ClusterClient {
+  private readonly api: ManifestApi;
+  private readonly kubeConfig: KubeConfig;
+  private readonly errors: ErrorContext;
+  private readonly readRetry: RetryPolicy;
+  private readonly sleep: Sleep;
+  private readonly watchTimings: WatchTimings;
+  private readonly watchers = new Set<ObjectWatcher>();
+
+  /** From a connection built by buildKubeConfig (or by hand, for tests). Create one per target and reuse it. */
+  constructor(connection: TargetConnection | { kubeConfig: KubeConfig; errors: ErrorContext }, options: KubernetesClusterOptions = {}) {
+    this.kubeConfig = connection.kubeConfig;
+    this.errors = connection.errors;
+    this.api = ManifestApi.forConfig(this.kubeConfig, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    this.readRetry = options.readRetry ?? DEFAULT_READ_RETRY;
+    this.sleep = options.sleep ?? realSleep;
+    this.watchTimings = { ...DEFAULT_WATCH_TIMINGS, ...options.watch };
+  }
+
+  /** Builds the configuration for `target` (DescribeCluster for EKS targets without url) and the client. */
+  static async connect(target: Target, aws: AwsDeps = {}, options: KubernetesClusterOptions = {}): Promise<KubernetesCluster> {
+    return new KubernetesCluster(await buildKubeConfig(target, aws), options);
+  }
+
+  async apply(object: Manifest, options: ApplyOptions): Promise<Manifest> {
+    return this.call({ verb: 'apply', ref: refOf(object) }, () => this.api.apply(object, options));
+  }
+
+  async get(ref: ObjectRef): Promise<Manifest | undefined> {
+    return this.read({ verb: 'get', ref }, async () => {
+      try {
+        return await this.api.readObject(ref);
+      } catch (error) {
+        if (error instanceof KindNotServedError || httpFailure(error)?.status === NOT_FOUND) return undefined;
+        throw error;
+      }
+    });
+  }
+
+  async list(apiVersion: string, kind: string, namespace: string | undefined, labelSelector?: string): Promise<Manifest[]> {
+    const ref = { apiVersion, kind, name: '*', ...(namespace ? { namespace } : {}) };
+    return this.read({ verb: 'list', ref }, async () => {
+      try {
+        return (await this.api.listObjects(apiVersion, kind, namespace, labelSelector ? { labelSelector } : {})).items;
+      } catch (error) {
+        if (error instanceof KindNotServedError) return [];
+        throw error;
+      }
+    });
+  }
+
+  /** Background propagation; an object (or kind) that is already gone counts as deleted. */
+  async delete(ref: ObjectRef): Promise<void> {
+    return this.call({ verb: 'delete', ref }, async () => {
+      try {
+        await this.api.deleteObject(ref);
+      } catch (error) {
+        if (error instanceof KindNotServedError || httpFailure(error)?.status === NOT_FOUND) return;
+        throw error;
+      }
+    });
+  }
+
+  async scopeOf(apiVersion: string, kind: string): Promise<'Namespaced' | 'Cluster' | undefined> {
+    const resource = await this.read({ verb: 'discover', ref: { apiVersion, kind, name: '*' } }, () => this.api.discovery.find(apiVersion, kind));
+    return resource ? (resource.namespaced ? 'Namespaced' : 'Cluster') : undefined;
+  }
+
+  /**
+   * 'exists' when the namespace can be read, or creating it says it exists; 'created' when we
+   * created it. A namespace-confined account may neither read nor create namespaces: then it is
+   * taken to exist if a SelfSubjectAccessReview says the account may list pods in it — a
+   * namespaced grant comes from a RoleBinding, which can only live in an existing namespace (and
+   * every deployer needs pod reads for rollout checks). Otherwise the create's 403 is thrown.
+   */
+  async ensureNamespace(name: string): Promise<'created' | 'exists'> {
+    const ref: ObjectRef = { apiVersion: 'v1', kind: 'Namespace', name };
+    let getForbidden = false;
+    try {
+      if (await this.get(ref)) return 'exists';
+    } catch (error) {
+      if (!(error instanceof ClusterAccessError && error.status === 403)) throw error;
+      getForbidden = true;
+    }
+    try {
+      await this.api.requestJson(HttpMethod.POST, '/api/v1/namespaces', {}, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+      return 'created';
+    } catch (error) {
+      if (httpFailure(error)?.status === CONFLICT) return 'exists';
+      const mapped = this.toError(error, { verb: 'create', ref });
+      if (getForbidden && mapped instanceof ClusterAccessError && mapped.status === 403 && (await this.mayListPodsIn(name))) return 'exists';
+      throw mapped;
+    }
+  }
+
+  watch(refs: ObjectRef[], onChange: (object: Manifest) => void, onError?: (error: Error) => void): Subscription {
+    const backend: WatchBackend = {
+      list: (apiVersion, kind, namespace, selectors) => this.api.listObjects(apiVersion, kind, namespace, selectors),
+      collectionPath: (apiVersion, kind, namespace) => this.api.collectionPath(apiVersion, kind, namespace),
+      openWatch: (path, query, onEvent, done) => new Watch(this.kubeConfig).watch(path, query, onEvent, done),
+      toError: (error, op) => this.toError(error, op),
+    };
+    const watcher = new ObjectWatcher(refs, backend, this.watchTimings, onChange, onError);
+    this.watchers.add(watcher);
+    return {
+      stop: () => {
+        watcher.stop();
+        this.watchers.delete(watcher);
+      },
+    };
+  }
+
+  /** Stops every watch and closes pooled connections. Call once when the target's work is done. */
+  async close(): Promise<void> {
+    for (const watcher of this.watchers) watcher.stop();
+    this.watchers.clear();
+    if (this.kubeConfig instanceof ConveyorKubeConfig) await this.kubeConfig.close();
+  }
+
+  private async mayListPodsIn(namespace: string): Promise<boolean> {
+    const review = { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { namespace, verb: 'list', resource: 'pods' } } };
+    const answer = await this.call({ verb: 'create', ref: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', name: '' } }, () =>
+      this.api.requestJson<{ status?: { allowed?: boolean } }>(HttpMethod.POST, SSAR_PATH, {}, review),
+    );
+    return answer.status?.allowed === true;
+  }
+
+  private toError(error: unknown, op: Operation): DeployError {
+    return toDomainError(error, this.errors, op);
+  }
+
+  private async call<T>(op: Operation, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw this.toError(error, op);
+    }
+  }
+
+  private read<T>(op: Operation, run: () => Promise<T>): Promise<T> {
+    return withRetry(() => this.call(op, run), this.readRetry, this.sleep);
+  }
+}
