@@ -4,6 +4,7 @@
  */
 const BENCHMARKS: Record<string, () => Promise<boolean>> = {
   sandbox: async () => (await import('./sandbox.bench.ts')).run(),
+  apply: async () => (await import('./apply.bench.ts')).runApplyBench(),
 };
 
 async function main(): Promise<number> {
