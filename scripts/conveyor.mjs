@@ -2,7 +2,7 @@
 // as `conveyor sandbox` then carries no TypeScript loader (tsx costs ~50 MB of resident
 // memory in every process); bundling takes a fraction of a second and happens only when a
 // source file is newer than the bundle.
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
@@ -39,7 +39,8 @@ if (SOURCES.some((s) => newestMtime(join(root, s)) > bundleMtime)) {
   await build({
     absWorkingDir: root,
     entryPoints: ['cli/main.ts'],
-    outfile: bundle,
+    // Built aside and renamed: a CLI started meanwhile never reads a half-written bundle.
+    outfile: `${bundle}.${process.pid}.tmp.mjs`,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -48,5 +49,6 @@ if (SOURCES.some((s) => newestMtime(join(root, s)) > bundleMtime)) {
     sourcemap: 'inline',
     logLevel: 'warning',
   });
+  renameSync(`${bundle}.${process.pid}.tmp.mjs`, bundle);
 }
 await import(pathToFileURL(bundle).href);

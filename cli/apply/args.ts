@@ -91,14 +91,15 @@ export function parseApplyArgs(argv: string[]): ApplyArgs {
   if (values.help) return { help: true } as ApplyArgs;
   const files: string[] = values.filename ?? [];
   if (files.length === 0) throw new UsageError('at least one -f FILE is required');
-  const pair = (flag: string, text: string) => {
+  const pair = (flag: string, text: string, sensitive = false) => {
     const eq = text.indexOf('=');
-    if (eq <= 0) throw new UsageError(`${flag} expects NAME=VALUE, got "${text}"`);
+    // A sensitive argument without '=' may be the bare secret: never echo it.
+    if (eq <= 0) throw new UsageError(`${flag} expects NAME=VALUE, got ${sensitive ? 'something else (not shown: it may hold the value)' : `"${text}"`}`);
     return { name: text.slice(0, eq).trim(), value: text.slice(eq + 1) };
   };
   const vars = [
     ...(values.var ?? []).map((v: string) => ({ ...pair('--var', v), sensitive: false })),
-    ...(values['sensitive-var'] ?? []).map((v: string) => ({ ...pair('--sensitive-var', v), sensitive: true })),
+    ...(values['sensitive-var'] ?? []).map((v: string) => ({ ...pair('--sensitive-var', v, true), sensitive: true })),
   ];
   for (const v of vars) if (!NAME_PATTERN.test(v.name)) throw new UsageError(`variable name "${v.name}" may only contain letters, digits, '.', '_' and '-'`);
   const images: Record<string, string> = {};

@@ -7,7 +7,7 @@ import { describe } from '#domain/engine/events.ts';
 import type { ApplyStepResult } from '#domain/engine/apply-step.ts';
 import type { ObjectRef } from '#domain/model.ts';
 
-type Writer = { write(text: string): unknown; isTTY?: boolean };
+type Writer = { write(text: string): unknown; isTTY?: boolean; columns?: number };
 
 const STATUS_WIDTH = 12;
 
@@ -58,7 +58,9 @@ export class Reporter {
   }
 
   private redraw(): void {
-    const text = [...this.rows.values()].join('\n');
+    // One screen line per row, or the cursor-up count would not match after wrapping.
+    const width = Math.max(20, (this.out.columns ?? 120) - 1);
+    const text = [...this.rows.values()].map((row) => (row.length > width ? `${row.slice(0, width - 1)}…` : row)).join('\n');
     this.out.write(`${this.clear()}${text}\n`);
     this.drawn = this.rows.size;
   }

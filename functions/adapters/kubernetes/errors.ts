@@ -189,6 +189,8 @@ export function toDomainError(error: unknown, ctx: ErrorContext, op: Operation):
   return new ClusterUnavailableError(`${where}: ${op.verb}${describe(op.ref)} failed: ${text}`, undefined, { cause: new KubernetesApiFailure(text) });
 }
 
+const TYPED_PATCH_FAILURE = 'failed to create typed patch object';
+
 function fromStatus(http: NonNullable<ReturnType<typeof httpFailure>>, ctx: ErrorContext, op: Operation, where: string, ref: ObjectRef): DeployError {
   const { status, body } = http;
   const server = body.message ? redact(body.message, ctx.secrets) : '';
@@ -207,6 +209,11 @@ function fromStatus(http: NonNullable<ReturnType<typeof httpFailure>>, ctx: Erro
       const list = conflicts.map((c) => `${c.field} (managed by "${c.manager}")`).join(', ');
       return new FieldConflictError(ref, conflicts, `${where}: apply of${describe(op.ref)} conflicts with fields owned by other managers: ${list}; apply with force to take them`);
     }
+  }
+  // kube-apiserver answers a server-side apply naming a field its schema lacks with a plain
+  // 500 (kubernetes#122480); that is the object's fault, not the cluster's: never retry it.
+  if (status === 500 && server.startsWith(TYPED_PATCH_FAILURE)) {
+    return new ObjectRejectedError(ref, `${where}: ${op.verb}${describe(op.ref)} was rejected: ${server}`, status, { cause });
   }
   if (status === 429 || status >= 500) {
     return new ClusterUnavailableError(`${where}: ${op.verb}${describe(op.ref)} failed: the API server answered ${statusText}${server ? `: ${server}` : ''}`, http.retryAfter, { cause });

@@ -1,9 +1,12 @@
 /**
  * The apply-manifests step (and deploy-containers specs found among the manifests): render,
  * check the boundary, dry-run everything, then apply phase by phase and, if asked, wait for
- * the rollout. Every input problem surfaces before the first real write.
+ * the rollout. Every input problem surfaces before the first real write, with one exception
+ * a cluster imposes: objects in a namespace this apply creates, and custom resources whose
+ * CRD this apply defines, cannot be dry-run before that namespace or CRD exists, so the
+ * server validates them when they are applied.
  */
-import { ClusterAccessError } from '../errors.ts';
+import { ClusterAccessError, ObjectsRejectedError } from '../errors.ts';
 import type { Manifest, ObjectHealth, ObjectRef, RenderContext, RenderedObject, Target, Variable } from '../model.ts';
 import type { ClusterClient } from '../ports.ts';
 import { applyPhases, enforceBoundary, renderManifests, type ManifestFile } from '../render/index.ts';
@@ -11,11 +14,12 @@ import { isDeployContainersDocument, parseDeployContainersDocument } from '../co
 import type { DeployContainersSpec } from '../containers/spec.ts';
 import { forEachLimited } from './concurrency.ts';
 import { refOf, type ApplyOutcome, type EventSink } from './events.ts';
-import { objectKey, preflight } from './preflight.ts';
+import { objectKey, preflight, type PreflightResult } from './preflight.ts';
 import { declaredKinds, scopeLookup } from './scopes.ts';
 import { waitForRollout } from './wait.ts';
 import { bindSpecImages, executePlan, planObjects, prepareDeployContainers } from './containers-step.ts';
 import { waitEstablished } from './established.ts';
+import { redactPlan, redactRejection } from './redaction.ts';
 
 export const FIELD_MANAGER = 'conveyor';
 const DEFAULT_CONCURRENCY = 16;
@@ -62,40 +66,44 @@ export async function runApplyStep(request: ApplyStepRequest, cluster: ClusterCl
   });
 
   // deploy-containers specs become generated objects; everything else is applied as written.
-  const specs = rendered.filter((r) => isDeployContainersDocument(r.object)).map((r) => ({ spec: parseDeployContainersDocument(r.object, r.source), source: r.source }));
+  const specs = rendered.filter((r) => isDeployContainersDocument(r.object)).map((r) => ({ spec: parseDeployContainersDocument(r.object, r.source), source: r.source, document: r }));
   const plain = rendered.filter((r) => !isDeployContainersDocument(r.object));
   const lookup = scopeLookup(cluster, plain.map((r) => r.object));
   const bounded = await enforceBoundary(plain, request.target, lookup);
   const plans = await Promise.all(
-    specs.map(({ spec, source }) => {
+    specs.map(async ({ spec, source, document }) => {
       const bound = bindSpecImages({ ...spec, ...(request.strategy ? { strategy: request.strategy } : {}) }, request.images, source);
-      return prepareDeployContainers(cluster, bound, request.context.deploymentId, request.target, lookup, source);
+      return redactPlan(await prepareDeployContainers(cluster, bound, request.context.deploymentId, request.target, lookup, source), document);
     }),
   );
   const planned = plans.flatMap(planObjects);
 
+  const all = [...bounded, ...planned];
   const inSet = declaredKinds(bounded.map((r) => r.object));
-  const namespaces = await missingNamespaces(cluster, [...[...bounded, ...planned].map((r) => r.object.metadata.namespace), request.target.namespace]);
-  const checked = await preflight(cluster, [...bounded, ...planned], {
-    fieldManager: FIELD_MANAGER,
-    force: request.force,
-    concurrency,
-    missingNamespaces: namespaces,
-    undeclaredKinds: inSet,
-  });
+  // Namespaces this apply brings into being: the target's, and those the manifests define.
+  const defined = new Set(bounded.filter((r) => r.object.kind === 'Namespace' && r.object.apiVersion === 'v1').map((r) => r.object.metadata.name!));
+  if (request.target.namespace) defined.add(request.target.namespace);
+  const missing = await missingNamespaces(cluster, [...all.map((r) => r.object.metadata.namespace), request.target.namespace]);
+  const toCreate = new Set([...missing].filter((ns) => defined.has(ns)));
+  // The target's namespace is always ensured (an account may not see that it exists).
+  const ensure = new Set([...toCreate, ...(request.target.namespace ? [request.target.namespace] : [])]);
+  const preflightOptions = { fieldManager: FIELD_MANAGER, force: request.force, concurrency, undeclaredKinds: inSet };
+  const checked = await preflight(cluster, all, { ...preflightOptions, missingNamespaces: toCreate });
   if (request.dryRun) {
-    const objects = [...bounded, ...planned].map((r) => ({ ref: refOf(r.object), outcome: 'validated' as const }));
+    const objects = all.map((r) => ({ ref: refOf(r.object), outcome: 'validated' as const }));
     for (const o of objects) onEvent({ type: 'applied', ref: o.ref, outcome: 'validated' });
-    return { state: 'validated', objects, rendered: bounded.map((r) => r.redacted) };
+    return { state: 'validated', objects, rendered: all.map((r) => r.redacted) };
   }
+  await createNamespacesAndCheckTheirObjects(cluster, all, ensure, checked, preflightOptions, onEvent);
 
-  if (request.target.namespace) onEvent({ type: 'namespace', name: request.target.namespace, outcome: await cluster.ensureNamespace(request.target.namespace) });
   const results = new Map<string, ObjectResult>();
   const started = now();
   for (const phase of applyPhases(bounded)) {
     onEvent({ type: 'phase', name: phase.name, objects: phase.objects.length });
     await forEachLimited(phase.objects, concurrency, async (r) => {
-      const live = await cluster.apply(r.object, { fieldManager: FIELD_MANAGER, force: request.force });
+      const live = await cluster.apply(r.object, { fieldManager: FIELD_MANAGER, force: request.force }).catch((error: unknown) => {
+        throw redactRejection(error, r);
+      });
       const outcome = outcomeOf(r.object, live, checked.existing, started);
       results.set(objectKey(r.object), { ref: refOf(live), outcome });
       onEvent({ type: 'applied', ref: refOf(live), outcome });
@@ -111,27 +119,37 @@ export async function runApplyStep(request: ApplyStepRequest, cluster: ClusterCl
     const evaluation = await waitForRollout(cluster, [...results.values()].map((r) => r.ref), { timeoutMs: request.timeoutMs, waitForJobs: request.waitForJobs, now, onEvent });
     state = evaluation.state === 'progressing' ? 'timeout' : evaluation.state;
     failure = evaluation.failure;
+    const byRef = new Map([...results.values()].map((r) => [refKey(r.ref), r]));
     for (const health of evaluation.objects) {
-      const entry = [...results.values()].find((r) => sameRef(r.ref, health.ref));
+      const entry = byRef.get(refKey(health.ref));
       if (entry) entry.health = health;
     }
   }
   let note: string | undefined;
   for (const prepared of plans) {
     if (state === 'failed' || state === 'timeout') break;
-    const outcome = await executePlan(cluster, prepared, { fieldManager: FIELD_MANAGER, force: request.force, wait: request.wait, timeoutMs: request.timeoutMs, concurrency, now, onEvent });
-    for (const o of outcome.objects) results.set(`${o.ref.apiVersion}/${o.ref.kind}/${o.ref.namespace ?? ''}/${o.ref.name}`, o);
+    const outcome = await executePlan(cluster, prepared, {
+      fieldManager: FIELD_MANAGER,
+      force: request.force,
+      wait: request.wait,
+      timeoutMs: request.timeoutMs,
+      concurrency,
+      now,
+      onEvent,
+      outcomeOf: (object, live) => outcomeOf(object, live, checked.existing, started),
+    });
+    for (const o of outcome.objects) results.set(refKey(o.ref), o);
     if (outcome.state !== 'applied' && outcome.state !== 'done') {
       state = outcome.state;
       failure = outcome.failure;
       note = outcome.note;
     } else if (request.wait) state = 'done';
   }
-  return { state, objects: [...results.values()], failure, note, rendered: [...bounded, ...planned].map((r) => r.redacted) };
+  return { state, objects: [...results.values()], failure, note, rendered: all.map((r) => r.redacted) };
 }
 
-function sameRef(a: ObjectRef, b: ObjectRef): boolean {
-  return a.kind === b.kind && a.name === b.name && (a.namespace ?? '') === (b.namespace ?? '') && a.apiVersion === b.apiVersion;
+function refKey(ref: ObjectRef): string {
+  return `${ref.apiVersion}/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
 }
 
 /** Created, changed or left as it was, from the resourceVersion the dry run saw. */
@@ -144,6 +162,42 @@ function outcomeOf(object: Manifest, live: Manifest, existing: Map<string, strin
   }
   if (before === '') return 'created';
   return String(live.metadata?.resourceVersion) === before ? 'unchanged' : 'configured';
+}
+
+/**
+ * Creates the namespaces this apply brings into being, then dry-runs the objects that had to
+ * wait for them; if the server rejects any, the namespaces just created are deleted again so
+ * the cluster is left as it was, and the rejection is reported as bad input.
+ */
+async function createNamespacesAndCheckTheirObjects(
+  cluster: ClusterClient,
+  all: RenderedObject[],
+  toCreate: Set<string>,
+  checked: PreflightResult,
+  options: Omit<Parameters<typeof preflight>[2], 'missingNamespaces'>,
+  onEvent: EventSink,
+): Promise<void> {
+  const created: string[] = [];
+  for (const name of toCreate) {
+    const outcome = await cluster.ensureNamespace(name);
+    if (outcome === 'created') created.push(name);
+    onEvent({ type: 'namespace', name, outcome });
+  }
+  const waiting = all.filter((r) => checked.skipped.has(objectKey(r.object)) && !options.undeclaredKinds.has(`${r.object.apiVersion}/${r.object.kind}`));
+  if (!waiting.length) return;
+  try {
+    const late = await preflight(cluster, waiting, { ...options, missingNamespaces: new Set() });
+    for (const [key, rv] of late.existing) checked.existing.set(key, rv);
+    for (const r of waiting) checked.skipped.delete(objectKey(r.object));
+  } catch (error) {
+    if (error instanceof ObjectsRejectedError) {
+      for (const name of created) {
+        await cluster.delete({ apiVersion: 'v1', kind: 'Namespace', name });
+        onEvent({ type: 'deleted', ref: { apiVersion: 'v1', kind: 'Namespace', name } });
+      }
+    }
+    throw error;
+  }
 }
 
 /** Namespaces that do not exist yet; an account that may not read one assumes it exists. */
@@ -159,4 +213,3 @@ async function missingNamespaces(cluster: ClusterClient, names: (string | undefi
   return missing;
 }
 
-export type { RenderedObject };

@@ -11,9 +11,10 @@ import { stepSelector } from '../containers/names.ts';
 import type { DeployContainersSpec } from '../containers/spec.ts';
 import { enforceBoundary, substituteImages, type ScopeLookup } from '../render/index.ts';
 import { forEachLimited } from './concurrency.ts';
-import { refOf, type EventSink } from './events.ts';
+import { refOf, type ApplyOutcome, type EventSink } from './events.ts';
 import type { ObjectResult } from './apply-step.ts';
 import { waitForRollout } from './wait.ts';
+import { redactRejection } from './redaction.ts';
 
 /** Fills tags/digests of the spec's container images from the release's image map. */
 export function bindSpecImages(spec: DeployContainersSpec, images: Record<string, string>, source: SourceLocation): DeployContainersSpec {
@@ -59,14 +60,27 @@ export type PlanOutcome = { state: 'applied' | 'done' | 'failed' | 'timeout'; ob
 export async function executePlan(
   cluster: ClusterClient,
   prepared: PreparedPlan,
-  options: { fieldManager: string; force: boolean; wait: boolean; timeoutMs: number; concurrency: number; now: () => Date; onEvent: EventSink },
+  options: {
+    fieldManager: string;
+    force: boolean;
+    wait: boolean;
+    timeoutMs: number;
+    concurrency: number;
+    now: () => Date;
+    onEvent: EventSink;
+    /** Created, configured or unchanged, from what the pre-flight dry run saw. */
+    outcomeOf: (object: Manifest, live: Manifest) => ApplyOutcome;
+  },
 ): Promise<PlanOutcome> {
   const objects: ObjectResult[] = [];
   const apply = async (items: RenderedObject[]) =>
     forEachLimited(items, options.concurrency, async (r) => {
-      const live = await cluster.apply(r.object, { fieldManager: options.fieldManager, force: options.force });
-      objects.push({ ref: refOf(live), outcome: 'configured' });
-      options.onEvent({ type: 'applied', ref: refOf(live), outcome: 'configured' });
+      const live = await cluster.apply(r.object, { fieldManager: options.fieldManager, force: options.force }).catch((error: unknown) => {
+        throw redactRejection(error, r);
+      });
+      const outcome = options.outcomeOf(r.object, live);
+      objects.push({ ref: refOf(live), outcome });
+      options.onEvent({ type: 'applied', ref: refOf(live), outcome });
     });
   let waited = false;
   for (const step of prepared.plan.steps) {

@@ -48,12 +48,4 @@ export function deployment(namespace: string, name: string, replicas: number, im
   };
 }
 
-/** Awaits a rejection and returns it (fails when the promise resolves). */
-export async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
+export { rejection } from '../../../support/assertions.ts';
