@@ -1,9 +1,10 @@
 /**
  * `npm start`: the embedded default. Today the pipeline's foundation runs here: the sandbox
- * cluster, seeded with a small demo so there is something to look at, until Ctrl-C.
+ * cluster, and a demo release rolled out by the deploy engine, until Ctrl-C.
  */
 import { resolve } from 'node:path';
 import { startSandbox } from '#sandbox/sandbox.ts';
+import { Reporter } from '#cli/apply/reporter.ts';
 import { runDemo } from './demo.ts';
 
 const DEFAULT_PORT = 6443;
@@ -14,7 +15,8 @@ async function main(): Promise<void> {
   const sandbox = await startSandbox({ port, kubeconfigPath: KUBECONFIG, dataDir: resolve('.conveyor/sandbox/data') });
   console.log(`sandbox ready at ${sandbox.url}`);
   console.log(`kubeconfig: ${KUBECONFIG}`);
-  await runDemo(sandbox, (line) => console.log(line));
+  const reporter = new Reporter(process.stdout, 'text');
+  await runDemo(sandbox, (event) => reporter.event(event), (line) => console.log(line));
   console.log(`\nTry it:\n  export KUBECONFIG=${KUBECONFIG}\n  .tools/bin/kubectl get deployments,pods -n conveyor-demo\n  .tools/bin/kubectl auth can-i --list -n conveyor-demo --as=system:serviceaccount:conveyor-demo:deployer\n\nCtrl-C stops the sandbox; its state is kept in .conveyor/sandbox/data.`);
   const stop = () => {
     console.log('\nshutting down');

@@ -78,7 +78,7 @@ export class Cluster {
   }
 
   /** Creates an object; the caller has validated it (user requests) or built it (controllers). */
-  create(rt: ResourceType, namespace: string | undefined, input: KubeObject, options: WriteOptions = {}): { object: KubeObject; warnings: string[] } {
+  create(rt: ResourceType, namespace: string | undefined, input: KubeObject, options: WriteOptions = {}): { object: KubeObject } {
     const object = this.normalizeIncoming(rt, namespace, input);
     if (!object.metadata.name) {
       if (!object.metadata.generateName) throw invalidName(rt, 'name or generateName is required');
@@ -95,10 +95,9 @@ export class Cluster {
     // The main resource never sets status where a status subresource exists.
     if (rt.subresources.includes('status') && options.subresource !== 'status') delete object.status;
     this.hooks.prepareCreate?.(rt, object);
-    const warnings: string[] = [];
     this.trackManagedFields(rt, undefined, object, options);
-    if (options.dryRun) return { object: { ...object, metadata: { ...object.metadata } }, warnings };
-    return { object: this.store.write(resourceKey(rt), object), warnings };
+    if (options.dryRun) return { object: { ...object, metadata: { ...object.metadata } } };
+    return { object: this.store.write(resourceKey(rt), object) };
   }
 
   /**
@@ -106,7 +105,7 @@ export class Cluster {
    * input; otherwise the status is kept from the stored object when a status subresource
    * exists. A resourceVersion in the input must match the stored one.
    */
-  update(rt: ResourceType, namespace: string | undefined, name: string, input: KubeObject, options: WriteOptions = {}): { object: KubeObject; warnings: string[] } {
+  update(rt: ResourceType, namespace: string | undefined, name: string, input: KubeObject, options: WriteOptions = {}): { object: KubeObject } {
     const old = this.get(rt, namespace, name);
     const incoming = this.normalizeIncoming(rt, namespace, input);
     if (incoming.metadata.name && incoming.metadata.name !== name) {
@@ -130,17 +129,16 @@ export class Cluster {
       }
       if (hasGeneration(next) && specChanged(old, next)) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
     }
-    const warnings: string[] = [];
     this.trackManagedFields(rt, old, next, options);
     // Like etcd3's GuaranteedUpdate, an update that changes nothing is not written: the
     // resourceVersion stays and no watch event is sent (kubectl then says "(no change)").
-    if (sameContent(old, next)) return { object: old, warnings };
-    if (options.dryRun) return { object: next, warnings };
+    if (sameContent(old, next)) return { object: old };
+    if (options.dryRun) return { object: next };
     if (next.metadata.deletionTimestamp && !blocksDeletion(next)) {
       // The last finalizer is gone: the deletion that was waiting for it completes now.
-      return { object: this.finishDeletion(rt, next), warnings };
+      return { object: this.finishDeletion(rt, next) };
     }
-    return { object: this.store.write(resourceKey(rt), next), warnings };
+    return { object: this.store.write(resourceKey(rt), next) };
   }
 
   /**

@@ -3,7 +3,7 @@
  * PKI and credentials, authentication and RBAC, the HTTPS API, and the simulated controllers.
  */
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Authenticator } from './auth/authenticator.ts';
@@ -127,6 +127,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const handler = createRequestHandler({ registry: documents, auth: access, faults, resources: new ResourceHandlers(cluster, writes, virtual), log });
 
   const server: Server = createServer({ key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: false, keepAliveTimeout: 120_000 }, handler);
+  // Every TCP socket, including ones still in the TLS handshake, which closeAllConnections()
+  // does not know about: close() must not wait for a client that never finishes.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 6443, options.host ?? '127.0.0.1', () => resolve());
@@ -165,6 +172,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
       });
       persistence?.stop(store);
     },

@@ -121,7 +121,7 @@ export class ResourceHandlers {
     const body = (await this.readObject(r)) as KubeObject;
     const { object, warnings } = this.writes.validate(rt, body, query.get('fieldValidation') ?? '', undefined);
     const created = this.cluster.create(rt, info.namespace, object, this.writeOptions(query, 'create'));
-    sendJson(r.res, 201, created.object, warningHeaders([...warnings, ...created.warnings]));
+    sendJson(r.res, 201, created.object, warningHeaders(warnings));
   }
 
   private async update(r: ResourceRequest): Promise<void> {
@@ -132,7 +132,7 @@ export class ResourceHandlers {
     const validation = info.subresource === 'status' ? 'Ignore' : query.get('fieldValidation') ?? '';
     const { object, warnings } = this.writes.validate(rt, body, validation, old);
     const updated = this.cluster.update(rt, info.namespace, info.name!, object, { ...this.writeOptions(query, 'update'), subresource: info.subresource });
-    sendJson(r.res, 200, updated.object, warningHeaders([...warnings, ...updated.warnings]));
+    sendJson(r.res, 200, updated.object, warningHeaders(warnings));
   }
 
   private async patch(r: ResourceRequest): Promise<void> {
@@ -179,7 +179,7 @@ export class ResourceHandlers {
       // Apply already recorded its own managedFields entry.
       fieldManager: type === 'apply' ? undefined : (query.get('fieldManager') ?? defaultManager(req)),
     });
-    sendJson(r.res, 200, updated.object, warningHeaders([...warnings, ...updated.warnings]));
+    sendJson(r.res, 200, updated.object, warningHeaders(warnings));
   }
 
   private async delete(r: ResourceRequest): Promise<void> {
