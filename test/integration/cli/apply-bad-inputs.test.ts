@@ -9,7 +9,6 @@
  * A few cases run the real process (`npm run conveyor -- apply`); the others call `run(argv)`
  * in-process with stdout and console captured, which is the same code without the start-up.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { format } from 'node:util';
@@ -17,16 +16,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '#cli/commands/apply.ts';
 import { rawRequest } from '../../support/https.ts';
 import { startTestSandbox, writeUserKubeconfig, type TestSandbox } from '../../support/sandbox.ts';
+import { runConveyor, type ConveyorRun } from '../../support/conveyor.ts';
+import { CORPUS_DIR, loadCorpus, type CorpusCase } from '../../unit/domain/render/corpus/cases.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..', '..');
-const CORPUS = join(ROOT, 'test', 'unit', 'domain', 'render', 'corpus');
+const CORPUS = CORPUS_DIR;
 const fixture = (name: string) => join(import.meta.dirname, 'fixtures', name);
 const NS = 'team-a';
 /** The target name of the sandbox kubeconfig's current context. */
 const ADMIN_CONTEXT = 'sandbox-admin';
 const MINIMUM_CASES = 40;
 
-type Run = { code: number | null; stdout: string; stderr: string };
+type Run = Pick<ConveyorRun, 'code' | 'stdout' | 'stderr'>;
 
 type BadInput = {
   name: string;
@@ -50,16 +50,7 @@ let noManifestsDir = '';
 // ---------------------------------------------------------------------------------------
 // The rendering corpus: cases.json maps each file to flags (see its README).
 
-type CorpusCase = {
-  expect: string;
-  error: string;
-  vars?: Record<string, string>;
-  sensitive?: string[];
-  images?: Record<string, string>;
-  target?: { namespace?: string; admin?: boolean };
-};
-
-const corpus: Record<string, CorpusCase> = JSON.parse(readFileSync(join(CORPUS, 'cases.json'), 'utf8'));
+const corpus = loadCorpus();
 /** Run as processes too, so both ways of running are covered by corpus cases. */
 const CORPUS_IN_PROCESS_EXCEPTIONS = new Set(['malformed-yaml.yaml', 'sensitive-breaks-yaml.yaml']);
 
@@ -183,19 +174,7 @@ const cases = [...corpusCases, ...commandCases];
 
 // ---------------------------------------------------------------------------------------
 
-/** `npm run conveyor -- apply ARGS`, without npm in between. */
-function runProcess(args: string[]): Promise<Run> {
-  const { KUBECONFIG: _ignored, ...env } = process.env;
-  const child = spawn(process.execPath, ['scripts/conveyor.mjs', 'apply', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c) => (stdout += c));
-  child.stderr.on('data', (c) => (stderr += c));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runProcess = (args: string[]): Promise<Run> => runConveyor(['apply', ...args]);
 
 /** `run(argv)` of cli/commands/apply.ts with process.stdout and the console captured. */
 async function runInProcess(args: string[]): Promise<Run> {

@@ -5,33 +5,18 @@
  * and authentication errors (exit 3), sensitive values kept out of all output, and a
  * DeployContainers spec across two deployments.
  */
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runConveyor, type ConveyorRun } from '../../support/conveyor.ts';
 import { startTestSandbox, writeUserKubeconfig, type TestSandbox } from '../../support/sandbox.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..', '..');
 const fixture = (name: string) => join(import.meta.dirname, 'fixtures', name);
 const NS = 'team-a';
 
-type Run = { code: number | null; stdout: string; stderr: string; ms: number };
-
-/** What `npm run conveyor -- apply ARGS` runs, without npm in between. */
-function conveyorApply(args: string[]): Promise<Run> {
-  const started = performance.now();
-  const { KUBECONFIG: _ignored, ...env } = process.env;
-  const child = spawn(process.execPath, ['scripts/conveyor.mjs', 'apply', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c) => (stdout += c));
-  child.stderr.on('data', (c) => (stderr += c));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr, ms: performance.now() - started }));
-  });
-}
+type Run = ConveyorRun;
+const conveyorApply = (args: string[]): Promise<Run> => runConveyor(['apply', ...args]);
 
 /** Both streams, for assertion messages. */
 const shown = (run: Run) => `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;

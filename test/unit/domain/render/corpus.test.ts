@@ -10,21 +10,15 @@ import { enforceBoundary } from '#domain/render/boundary.ts';
 import { applyPhases } from '#domain/render/order.ts';
 import { renderManifests } from '#domain/render/render.ts';
 import { discovery, rejected, renderContext, variablesFrom } from './fixtures.ts';
+import { CORPUS_DIR, loadCorpus, type CorpusCase } from './corpus/cases.ts';
 
-const CORPUS = join(import.meta.dirname, 'corpus');
-const NOT_MANIFESTS = new Set(['cases.json', 'README.md']);
+const CORPUS = CORPUS_DIR;
+const NOT_MANIFESTS = new Set(['cases.json', 'cases.ts', 'README.md']);
 const MINIMUM_CASES = 25;
 
-type Case = {
-  expect: string;
-  error: string;
-  vars?: Record<string, string>;
-  sensitive?: string[];
-  images?: Record<string, string>;
-  target?: { namespace?: string; admin?: boolean };
-};
+type Case = CorpusCase;
 
-const cases: Record<string, Case> = JSON.parse(readFileSync(join(CORPUS, 'cases.json'), 'utf8'));
+const cases = loadCorpus();
 const DEFAULT_TARGET = { name: 'corpus', namespace: 'team-a', admin: false };
 
 describe('bad-input corpus', () => {
