@@ -1,8 +1,9 @@
 // Runs the `conveyor` CLI from an esbuild bundle of cli/main.ts. A long-running command such
 // as `conveyor sandbox` then carries no TypeScript loader (tsx costs ~50 MB of resident
-// memory in every process); bundling takes a fraction of a second and happens only when a
-// source file is newer than the bundle.
-import { readdirSync, renameSync, statSync } from 'node:fs';
+// memory in every process). Commands are split into chunks loaded on demand, so the sandbox
+// does not load the deploy engine's AWS and Kubernetes clients. A bundle is built only when a
+// source file is newer than every existing build.
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
@@ -13,7 +14,7 @@ import { build } from 'esbuild';
 setFlagsFromString('--optimize-for-size');
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const bundle = join(root, '.tools', 'dist', 'conveyor.mjs');
+const builds = join(root, '.tools', 'dist');
 const SOURCES = ['cli', 'local', 'functions', 'package.json'];
 
 function newestMtime(path) {
@@ -29,19 +30,19 @@ function newestMtime(path) {
   return newest;
 }
 
-let bundleMtime = 0;
-try {
-  bundleMtime = statSync(bundle).mtimeMs;
-} catch {
-  // not built yet
-}
-if (SOURCES.some((s) => newestMtime(join(root, s)) > bundleMtime)) {
+// One directory per source state; built aside and renamed into place, so a CLI started
+// meanwhile never reads a half-written build.
+const buildId = String(Math.floor(SOURCES.reduce((n, s) => Math.max(n, newestMtime(join(root, s))), 0)));
+const current = join(builds, buildId);
+if (!existsSync(join(current, 'conveyor.mjs'))) {
+  const staging = join(builds, `${buildId}.${process.pid}.tmp`);
   await build({
     absWorkingDir: root,
-    entryPoints: ['cli/main.ts'],
-    // Built aside and renamed: a CLI started meanwhile never reads a half-written bundle.
-    outfile: `${bundle}.${process.pid}.tmp.mjs`,
+    entryPoints: { conveyor: 'cli/main.ts' },
+    outdir: staging,
+    outExtension: { '.js': '.mjs' },
     bundle: true,
+    splitting: true,
     platform: 'node',
     format: 'esm',
     target: 'node24',
@@ -49,6 +50,12 @@ if (SOURCES.some((s) => newestMtime(join(root, s)) > bundleMtime)) {
     sourcemap: 'inline',
     logLevel: 'warning',
   });
-  renameSync(`${bundle}.${process.pid}.tmp.mjs`, bundle);
+  mkdirSync(builds, { recursive: true });
+  try {
+    renameSync(staging, current);
+  } catch {
+    rmSync(staging, { recursive: true, force: true }); // another process won the race
+  }
+  for (const old of readdirSync(builds)) if (old !== buildId && !old.endsWith('.tmp')) rmSync(join(builds, old), { recursive: true, force: true });
 }
-await import(pathToFileURL(bundle).href);
+await import(pathToFileURL(join(current, 'conveyor.mjs')).href);
