@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Cluster } from '../cluster.ts';
 import { ApiError, badRequest, methodNotAllowed, notFound, unsupportedMediaType } from '../errors.ts';
-import type { KubeObject, ResourceType, UserInfo } from '../types.ts';
+import { apiVersionOf, type KubeObject, type ResourceType, type UserInfo } from '../types.ts';
 import { decodeBody, mediaType, readBody } from './body.ts';
 import type { PatchType, VirtualPort, WritePort } from './ports.ts';
 import type { RequestInfo } from './request-info.ts';
@@ -112,7 +112,7 @@ export class ResourceHandlers {
       metadata.remainingItemCount = items.length - start - limit;
     }
     if (wantsTable(req)) return sendJson(res, 200, listToTable(rt, page, metadata, this.printerColumns(rt)));
-    sendJson(res, 200, { kind: `${rt.kind}List`, apiVersion: rt.group ? `${rt.group}/${rt.version}` : rt.version, metadata, items: page });
+    sendJson(res, 200, { kind: `${rt.kind}List`, apiVersion: apiVersionOf(rt), metadata, items: page });
   }
 
   private async create(r: ResourceRequest): Promise<void> {
@@ -120,7 +120,7 @@ export class ResourceHandlers {
     if (info.name !== undefined && !info.subresource && rt.kind !== 'Namespace') throw methodNotAllowed();
     const body = (await this.readObject(r)) as KubeObject;
     const { object, warnings } = this.writes.validate(rt, body, query.get('fieldValidation') ?? '', undefined);
-    const created = this.cluster.create(rt, info.namespace, object, this.writeOptions(query, 'create'));
+    const created = this.cluster.create(rt, info.namespace, object, this.writeOptions(query));
     sendJson(r.res, 201, created.object, warningHeaders(warnings));
   }
 
@@ -131,7 +131,7 @@ export class ResourceHandlers {
     const old = this.cluster.get(rt, info.namespace, info.name!);
     const validation = info.subresource === 'status' ? 'Ignore' : query.get('fieldValidation') ?? '';
     const { object, warnings } = this.writes.validate(rt, body, validation, old);
-    const updated = this.cluster.update(rt, info.namespace, info.name!, object, { ...this.writeOptions(query, 'update'), subresource: info.subresource });
+    const updated = this.cluster.update(rt, info.namespace, info.name!, object, { ...this.writeOptions(query), subresource: info.subresource });
     sendJson(r.res, 200, updated.object, warningHeaders(warnings));
   }
 
@@ -197,7 +197,7 @@ export class ResourceHandlers {
       fieldSelector: query.get('fieldSelector') ?? undefined,
     });
     const deleted = items.map((o) => this.cluster.delete(rt, o.metadata.namespace, o.metadata.name!, options).object);
-    sendJson(r.res, 200, { kind: `${rt.kind}List`, apiVersion: rt.group ? `${rt.group}/${rt.version}` : rt.version, metadata: { resourceVersion }, items: deleted });
+    sendJson(r.res, 200, { kind: `${rt.kind}List`, apiVersion: apiVersionOf(rt), metadata: { resourceVersion }, items: deleted });
   }
 
   /** Writes spec.replicas of the parent from a Scale object (PUT or PATCH on /scale). */
@@ -239,7 +239,7 @@ export class ResourceHandlers {
     };
   }
 
-  private writeOptions(query: URLSearchParams, _verb: string) {
+  private writeOptions(query: URLSearchParams) {
     return { dryRun: isDryRun(query), fieldManager: query.get('fieldManager') ?? 'unknown' };
   }
 }

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resourceKey, type StoreEvent } from '../store.ts';
 import type { Cluster } from '../cluster.ts';
 import { parseFieldSelector, parseLabelSelector } from '../selectors.ts';
-import type { KubeObject, ResourceType } from '../types.ts';
+import { apiVersionOf, type KubeObject, type ResourceType } from '../types.ts';
 
 /** Annotation on the BOOKMARK that ends the initial events of a watch-list request. */
 const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
@@ -50,7 +50,7 @@ export function serveWatch(req: IncomingMessage, res: ServerResponse, cluster: C
   if (rvParam === '' || rvParam === '0' || sendInitial) {
     for (const object of cluster.list(rt, namespace).items) if (byLabel(object) && byField(object)) send('ADDED', present(object));
     if (sendInitial) {
-      send('BOOKMARK', { kind: rt.kind, apiVersion: rt.group ? `${rt.group}/${rt.version}` : rt.version, metadata: { resourceVersion: String(cluster.store.resourceVersion), annotations: { [INITIAL_EVENTS_END]: 'true' } } });
+      send('BOOKMARK', { kind: rt.kind, apiVersion: apiVersionOf(rt), metadata: { resourceVersion: String(cluster.store.resourceVersion), annotations: { [INITIAL_EVENTS_END]: 'true' } } });
     }
   } else {
     const rv = Number(rvParam);
