@@ -57,6 +57,8 @@ export type SandboxHandle = {
   faults: FaultInjector;
   /** Resolves when the controllers have nothing queued (for tests). */
   settle(): Promise<void>;
+  /** Open client connections (TCP), for tests that check clients close what they open. */
+  connections(): number;
   close(): Promise<void>;
 };
 
@@ -165,6 +167,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     registry,
     faults,
     settle: () => controllers.settle(),
+    connections: () => sockets.size,
     async close() {
       if (closed) return;
       closed = true;

@@ -38,6 +38,7 @@ type Dispatcher = { close(): Promise<void> };
  */
 export class ConveyorKubeConfig extends KubeConfig {
   private pool?: Dispatcher;
+  private closed = false;
 
   override createDispatcherOptions(cluster: Cluster | null, agentOptions: Parameters<KubeConfig['createDispatcherOptions']>[1]) {
     const verify = agentOptions.rejectUnauthorized ?? !cluster?.skipTLSVerify;
@@ -48,12 +49,19 @@ export class ConveyorKubeConfig extends KubeConfig {
     await super.applySecurityAuthentication(context);
     const created = context.getDispatcher() as Dispatcher | undefined;
     if (!created) return;
+    // A request that races close() (a watch being opened as it is stopped) must not start a
+    // new pool nobody will close: it gets a dispatcher that is closed at once.
+    if (this.closed) {
+      await created.close().catch(() => {});
+      throw new Error('the Kubernetes client was closed');
+    }
     this.pool ??= created;
     context.setDispatcher(this.pool as never);
   }
 
   /** Closes pooled connections (open watches end). Safe to call twice. */
   async close(): Promise<void> {
+    this.closed = true;
     const pool = this.pool;
     this.pool = undefined;
     await pool?.close().catch(() => {});

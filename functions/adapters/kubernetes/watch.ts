@@ -103,6 +103,8 @@ class Stream {
   private async watchOnce(): Promise<void> {
     const { apiVersion, kind, namespace } = this.spec;
     this.path ??= await this.backend.collectionPath(apiVersion, kind, namespace);
+    // stop() may have come while the path was looked up: open nothing after it.
+    if (this.stopped) return;
     const query = { ...this.selectors, resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds: WATCH_TIMEOUT_SECONDS + Math.floor(Math.random() * 60) };
     await new Promise<void>((resolve, reject) => {
       let failure: unknown;

@@ -169,4 +169,21 @@ describe('watch', () => {
     expect(errors[0]).toBeInstanceOf(ClusterUnavailableError);
     expect(errors[0]!.message).toContain('500');
   });
+
+  it('leaves no connection open when a watch is stopped as it starts and the client closed', async () => {
+    // Prepare: a client of its own, so only its connections are counted.
+    const before = t.sandbox.connections();
+    for (const delayMs of [0, 5, 25]) {
+      const own = await KubernetesCluster.connect(sandboxTarget(t, adminAccount(t)));
+      const subscription = own.watch([{ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'kube-root-ca.crt' }], () => {});
+
+      // Act: stop while the watch may still be opening, then close the client.
+      await new Promise((r) => setTimeout(r, delayMs));
+      subscription.stop();
+      await own.close();
+
+      // Assess: the server sees every connection of that client closed.
+      await eventually(() => t.sandbox.connections() <= before, 5_000);
+    }
+  });
 });
