@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { KubernetesCluster } from '#adapters/kubernetes/client.ts';
 import { waitForRollout } from '#domain/engine/wait.ts';
+import { healthOf } from '#domain/rollout/rules.ts';
 import { startSandbox } from '#sandbox/sandbox.ts';
 import { KUBECTL } from '../test/support/kubectl.ts';
 import { httpClient, spawnSandbox, verdict } from './support.ts';
@@ -80,8 +81,7 @@ async function applySpeed(): Promise<boolean> {
 
 /** ROLLOUT-RULES.md's Deployment rule, applied to what the sandbox stores. */
 function available(d: any): boolean {
-  const s = d.status ?? {};
-  return (s.observedGeneration ?? 0) >= d.metadata.generation && s.updatedReplicas >= d.spec.replicas && s.replicas <= s.updatedReplicas && s.availableReplicas >= s.updatedReplicas;
+  return healthOf(d).status === 'Healthy';
 }
 
 async function detection(): Promise<boolean> {

@@ -6,6 +6,7 @@
  * The sandbox runs in its own process, as `conveyor sandbox` does.
  */
 import { request } from 'node:https';
+import { healthOf } from '#domain/rollout/rules.ts';
 import { httpClient, pool, rssMiB, spawnSandbox, verdict, type ExternalSandbox, type HttpClient } from './support.ts';
 
 const APPLY_OBJECTS = 1_000;
@@ -68,17 +69,9 @@ function deployment(ns: string, name: string) {
   };
 }
 
-/** ROLLOUT-RULES.md: a Deployment is done when its status reflects its generation fully. */
+/** ROLLOUT-RULES.md's Deployment rule, as the deploy engine evaluates it. */
 function deploymentDone(d: any): boolean {
-  const s = d.status ?? {};
-  const replicas = d.spec?.replicas ?? 1;
-  return (
-    !d.spec?.paused &&
-    (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) &&
-    (s.updatedReplicas ?? 0) >= replicas &&
-    (s.replicas ?? 0) <= (s.updatedReplicas ?? 0) &&
-    (s.availableReplicas ?? 0) >= (s.updatedReplicas ?? 0)
-  );
+  return healthOf(d).status === 'Healthy';
 }
 
 async function rollout(sandbox: ExternalSandbox, client: HttpClient): Promise<boolean> {

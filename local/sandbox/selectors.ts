@@ -23,18 +23,33 @@ export function parseLabelSelector(selector: string | undefined): Matcher {
   };
 }
 
-/** A metav1.LabelSelector (matchLabels + matchExpressions) as a matcher on a label map. */
-export function labelSelectorMatcher(selector: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined | null): (labels: Record<string, string> | undefined) => boolean {
-  if (!selector) return () => false;
-  const requirements: Requirement[] = [];
-  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) requirements.push({ key, op: 'in', values: [value] });
+export type LabelSelector = {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+};
+
+/** The four operators of a metav1.LabelSelectorRequirement. */
+export const SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
+
+/**
+ * A metav1.LabelSelector (matchLabels AND every matchExpression) on a label map; an empty
+ * selector matches everything, an unknown operator matches nothing.
+ */
+export function matchesLabelSelector(labels: Record<string, string> | undefined, selector: LabelSelector): boolean {
+  const l = labels ?? {};
+  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (l[k] !== v) return false;
   for (const e of selector.matchExpressions ?? []) {
-    const op = e.operator.toLowerCase();
-    if (op === 'in' || op === 'notin') requirements.push({ key: e.key, op, values: e.values ?? [] });
-    else if (op === 'exists') requirements.push({ key: e.key, op: 'exists' });
-    else if (op === 'doesnotexist') requirements.push({ key: e.key, op: '!' });
+    const present = Object.hasOwn(l, e.key);
+    const values = e.values ?? [];
+    const ok =
+      e.operator === 'In' ? present && values.includes(l[e.key]!)
+      : e.operator === 'NotIn' ? !present || !values.includes(l[e.key]!)
+      : e.operator === 'Exists' ? present
+      : e.operator === 'DoesNotExist' ? !present
+      : false;
+    if (!ok) return false;
   }
-  return (labels) => requirements.every((r) => matchesRequirement(labels ?? {}, r));
+  return true;
 }
 
 /** Field labels every resource supports. */

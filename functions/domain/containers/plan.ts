@@ -12,6 +12,7 @@ import type { Manifest, ObjectRef, RenderedObject } from '../model.ts';
 import { generateDeployContainers, type GenerateOptions } from './generate.ts';
 import { describeColour, olderObjects, type LiveObjects } from './live.ts';
 import { DEPLOYMENT_ID_LABEL, type DeployContainersSpec } from './spec.ts';
+import { refOf } from '../rollout/status.ts';
 
 export type { LiveObjects };
 
@@ -44,11 +45,6 @@ export type DeployPlan = {
   onFailure: FailurePlan;
 };
 
-function refOf(rendered: RenderedObject): ObjectRef {
-  const { apiVersion, kind, metadata } = rendered.object;
-  return { apiVersion, kind, name: metadata.name!, ...(metadata.namespace ? { namespace: metadata.namespace } : {}) };
-}
-
 /** The colour the live Service selects, if any. */
 export function activeColour(service: Manifest | undefined): string | undefined {
   const id: unknown = service?.spec?.selector?.[DEPLOYMENT_ID_LABEL];
@@ -64,7 +60,7 @@ export function planBlueGreen(spec: DeployContainersSpec, deploymentId: string, 
   if (spec.strategy !== 'BlueGreen') throw new TypeError(`planBlueGreen: strategy is ${spec.strategy}`);
   const generated = generateDeployContainers(spec, deploymentId, options);
   const id = generated.deploymentId;
-  const newColour = refOf(generated.deployment);
+  const newColour = refOf(generated.deployment.object);
   const from = activeColour(live.service);
   const config = [generated.configMap, generated.secret].filter((o): o is RenderedObject => o !== undefined);
   const switchObjects = [generated.service!, ...(generated.ingress ? [generated.ingress] : [])];
@@ -84,7 +80,7 @@ export function planBlueGreen(spec: DeployContainersSpec, deploymentId: string, 
     onFailure: {
       delete: [],
       serviceUntouched: true,
-      keep: [newColour, ...config.map(refOf)],
+      keep: [newColour, ...config.map((r) => refOf(r.object))],
       message: `${serving}; Deployment ${newColour.name} is left for inspection`,
     },
   };
@@ -101,7 +97,7 @@ export function planRolling(spec: DeployContainersSpec, deploymentId: string, li
   const older = olderObjects(spec, generated.deploymentId, live, ['configMaps', 'secrets']);
   const steps: PlanStep[] = [
     { action: 'apply', objects: generated.objects },
-    { action: 'wait', refs: generated.objects.map(refOf) },
+    { action: 'wait', refs: generated.objects.map((r) => refOf(r.object)) },
   ];
   if (older.length > 0) steps.push({ action: 'cleanup', delete: older });
   return {
@@ -111,7 +107,7 @@ export function planRolling(spec: DeployContainersSpec, deploymentId: string, li
     onFailure: {
       delete: [],
       serviceUntouched: false,
-      keep: generated.objects.map(refOf),
+      keep: generated.objects.map((r) => refOf(r.object)),
       message: `Deployment ${spec.name} is left as the ${spec.strategy} rollout left it; earlier ConfigMaps and Secrets are kept for its old pods`,
     },
   };

@@ -20,6 +20,7 @@ import { waitForRollout } from './wait.ts';
 import { bindSpecImages, executePlan, planObjects, prepareDeployContainers } from './containers-step.ts';
 import { waitEstablished } from './established.ts';
 import { redactPlan, redactRejection } from './redaction.ts';
+import { refKey } from '../rollout/status.ts';
 
 export const FIELD_MANAGER = 'conveyor';
 const DEFAULT_CONCURRENCY = 16;
@@ -148,9 +149,6 @@ export async function runApplyStep(request: ApplyStepRequest, cluster: ClusterCl
   return { state, objects: [...results.values()], failure, note, rendered: all.map((r) => r.redacted) };
 }
 
-function refKey(ref: ObjectRef): string {
-  return `${ref.apiVersion}/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
-}
 
 /** Created, changed or left as it was, from the resourceVersion the dry run saw. */
 function outcomeOf(object: Manifest, live: Manifest, existing: Map<string, string>, started: Date): ApplyOutcome {

@@ -24,6 +24,4 @@ export function describe(ref: ObjectRef): string {
   return ref.namespace ? `${ref.kind}/${ref.namespace}/${ref.name}` : `${ref.kind}/${ref.name}`;
 }
 
-export function refOf(object: { apiVersion: string; kind: string; metadata: { name?: string; namespace?: string } }): ObjectRef {
-  return { apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name!, ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}) };
-}
+export { refOf } from '../rollout/status.ts';

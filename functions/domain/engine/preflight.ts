@@ -10,6 +10,7 @@ import type { ClusterClient } from '../ports.ts';
 import { REDACTED } from '../render/index.ts';
 import { settleLimited } from './concurrency.ts';
 import { describe, refOf } from './events.ts';
+import { refKey } from '../rollout/status.ts';
 
 export type PreflightResult = {
   /** resourceVersion of each object that exists (by object key), '' for new ones. */
@@ -18,7 +19,8 @@ export type PreflightResult = {
   skipped: Set<string>;
 };
 
-export const objectKey = (o: Manifest) => `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+/** The key results and dry-run outcomes are filed under: the same as the rollout's refKey. */
+export const objectKey = (o: Manifest) => refKey(refOf(o));
 
 export async function preflight(
   cluster: ClusterClient,

@@ -5,6 +5,7 @@
  */
 import type { Manifest, ObjectHealth, ObjectRef } from '../model.ts';
 import type { ClusterClient } from '../ports.ts';
+import { refKey, refOf } from '../rollout/status.ts';
 import { RolloutTracker, type Evaluation } from '../rollout/tracker.ts';
 import type { EventSink } from './events.ts';
 
@@ -14,11 +15,10 @@ const TICK_MS = 200;
 
 export type WaitOptions = { timeoutMs: number; waitForJobs?: boolean; now: () => Date; onEvent: EventSink };
 
-const keyOf = (ref: ObjectRef) => `${ref.apiVersion}/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
 
 export async function waitForRollout(cluster: ClusterClient, refs: ObjectRef[], options: WaitOptions): Promise<Evaluation> {
   const tracker = new RolloutTracker(refs, { timeoutMs: options.timeoutMs, now: options.now(), waitForJobs: options.waitForJobs });
-  const tracked = new Map(refs.map((r) => [keyOf(r), r]));
+  const tracked = new Map(refs.map((r) => [refKey(r), r]));
   const workloads = new Map<string, Manifest>();
   const pods = new Map<string, Manifest>();
   const replicaSets = new Map<string, Manifest>();
@@ -38,7 +38,7 @@ export async function waitForRollout(cluster: ClusterClient, refs: ObjectRef[], 
     };
     const report = (health: ObjectHealth) => {
       const fingerprint = `${health.status}|${health.reason ?? ''}|${health.message ?? ''}`;
-      const key = keyOf(health.ref);
+      const key = refKey(health.ref);
       if (reported.get(key) === fingerprint) return;
       reported.set(key, fingerprint);
       options.onEvent({ type: 'health', health });
@@ -52,7 +52,7 @@ export async function waitForRollout(cluster: ClusterClient, refs: ObjectRef[], 
       }
     };
     const onChange = (object: Manifest) => {
-      const key = keyOf({ apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name! });
+      const key = refKey(refOf(object));
       if (tracked.has(key)) {
         tracker.update(object);
         if (WORKLOAD_KINDS.has(object.kind)) workloads.set(key, object);

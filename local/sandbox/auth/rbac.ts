@@ -7,6 +7,7 @@
  */
 import type { KubeObject, RequestAttributes, UserInfo } from '../types.ts';
 import { RBAC_API_GROUP } from './bootstrap-policy.ts';
+import { matchesLabelSelector, type LabelSelector } from '../selectors.ts';
 
 export { bootstrapRbac } from './bootstrap-policy.ts';
 
@@ -34,10 +35,8 @@ export type RbacSource = {
 
 export type AuthorizationDecision = { allowed: boolean; reason: string };
 
-export type LabelSelector = {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: string; values?: string[] }[];
-};
+export type { LabelSelector };
+export { matchesLabelSelector };
 
 /** SelfSubjectRulesReview status. */
 export type SubjectRulesReviewStatus = {
@@ -71,24 +70,6 @@ export function ruleAllows(attrs: RequestAttributes, rule: PolicyRule): boolean 
   if (!resourceMatches(rule, attrs.resource ?? '', attrs.subresource)) return false;
   const names = rule.resourceNames ?? [];
   return names.length === 0 || names.includes(attrs.name ?? '');
-}
-
-/** matchLabels AND every matchExpression; an empty selector matches everything. */
-export function matchesLabelSelector(labels: Record<string, string> | undefined, selector: LabelSelector): boolean {
-  const l = labels ?? {};
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (l[k] !== v) return false;
-  for (const e of selector.matchExpressions ?? []) {
-    const present = Object.hasOwn(l, e.key);
-    const values = e.values ?? [];
-    const ok =
-      e.operator === 'In' ? present && values.includes(l[e.key]!)
-      : e.operator === 'NotIn' ? !present || !values.includes(l[e.key]!)
-      : e.operator === 'Exists' ? present
-      : e.operator === 'DoesNotExist' ? !present
-      : false;
-    if (!ok) return false;
-  }
-  return true;
 }
 
 function sameRule(a: PolicyRule, b: PolicyRule): boolean {

@@ -4,6 +4,7 @@
  * controllers rely on (a workload's selector must match its template, replicas >= 0, ports in
  * range, unique container names). Messages copy the wording of kube's pkg/apis validation packages.
  */
+import { matchesLabelSelector, SELECTOR_OPERATORS } from '../selectors.ts';
 import type { KubeObject } from '../types.ts';
 import type { ResourceRegistry } from './registry.ts';
 import type { SchemaNode } from './swagger.ts';
@@ -86,17 +87,9 @@ function validateMeta(obj: KubeObject, nameRule: NameRule): FieldError[] {
 
 /** Does a LabelSelector (matchLabels + matchExpressions) select these labels? */
 export function selectorMatches(selector: any, labels: Record<string, string> | undefined): boolean {
-  const l = labels ?? {};
-  for (const [k, v] of Object.entries(selector?.matchLabels ?? {})) if (l[k] !== v) return false;
-  for (const e of selector?.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(l, e.key);
-    const values: string[] = e.values ?? [];
-    if (e.operator === 'In' && !(has && values.includes(l[e.key]!))) return false;
-    if (e.operator === 'NotIn' && has && values.includes(l[e.key]!)) return false;
-    if (e.operator === 'Exists' && !has) return false;
-    if (e.operator === 'DoesNotExist' && has) return false;
-  }
-  return true;
+  // Requirements with an operator this check does not know are not held against the labels.
+  const known = (selector?.matchExpressions ?? []).filter((e: { operator: string }) => SELECTOR_OPERATORS.includes(e.operator));
+  return matchesLabelSelector(labels, { matchLabels: selector?.matchLabels, matchExpressions: known });
 }
 
 function isEmptySelector(selector: any): boolean {
