@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { runApplyStep, type ApplyStepRequest } from '#domain/engine/apply-step.ts';
-import { DeployError } from '#domain/errors.ts';
+import { categoryOf, DeployError, ERROR_CATEGORIES } from '#domain/errors.ts';
 import type { Variable } from '#domain/model.ts';
 import { KubernetesCluster } from '#adapters/kubernetes/client.ts';
 import { APPLY_HELP, parseApplyArgs, type ApplyArgs } from '../apply/args.ts';
@@ -18,8 +18,6 @@ import { UsageError } from '../errors.ts';
 
 export const EXIT = { done: 0, rolloutFailed: 1, badInput: 2, cluster: 3 } as const;
 const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/i;
-/** Input errors: the user's to fix, detected before any write. */
-const BAD_INPUT_ERRORS = new Set(['InvalidManifestError', 'MissingVariablesError', 'AmbiguousVariableError', 'NamespaceBoundaryError', 'ObjectsRejectedError']);
 
 export async function run(argv: string[]): Promise<number> {
   let args: ApplyArgs;
@@ -48,11 +46,10 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
+/** From the error's category (ERROR_CATEGORIES); flags the CLI refused are bad input too. */
 export function exitCodeOf(error: unknown): number {
   if (error instanceof UsageError) return EXIT.badInput;
-  if (error instanceof Error && BAD_INPUT_ERRORS.has(error.name)) return EXIT.badInput;
-  if (error instanceof Error && error.name === 'RolloutFailedError') return EXIT.rolloutFailed;
-  return EXIT.cluster;
+  return ERROR_CATEGORIES[categoryOf(error)].exitCode;
 }
 
 function fail(reporter: Reporter, error: Error, code: number, text = error.message): number {

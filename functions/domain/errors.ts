@@ -1,16 +1,46 @@
 /**
- * Errors of the deploy engine. `terminal` errors are the user's to fix (a rejected manifest,
- * a missing variable, a forbidden namespace): retrying cannot help, and nothing was applied
- * when they come from rendering. Retryable errors are the cluster's (throttling, 5xx,
- * timeouts, resets). The state machines mirror this split by error name.
+ * Errors of the deploy engine. Every one carries a category, and everything that reacts to
+ * an error derives from that one table (ERROR_CATEGORIES): the CLI exit code, the HTTP status,
+ * whether a state machine retries it. `input` errors are the user's to fix (a rejected
+ * manifest, a missing variable, a forbidden namespace): nothing was applied when they come
+ * from rendering. `unavailable` errors are the cluster's (throttling, 5xx, timeouts, resets)
+ * and the only ones worth retrying. An error nobody classified is `internal`.
  */
 import type { ObjectRef, SourceLocation } from './model.ts';
 
+/** What kind of failure an error is; see ERROR_CATEGORIES for what each one means downstream. */
+export type ErrorCategory = 'input' | 'access' | 'conflict' | 'rollout' | 'unavailable' | 'internal';
+
+/** The one table every consumer of errors derives from. */
+export const ERROR_CATEGORIES: Record<ErrorCategory, { exitCode: number; httpStatus: number; retryable: boolean }> = {
+  /** Bad input: exit 2, nothing applied. */
+  input: { exitCode: 2, httpStatus: 400, retryable: false },
+  /** Credentials or permissions refused by the cluster. */
+  access: { exitCode: 3, httpStatus: 403, retryable: false },
+  /** Fields owned by another manager, a lock held elsewhere. */
+  conflict: { exitCode: 2, httpStatus: 409, retryable: false },
+  /** The rollout failed a check or ran past its deadline. */
+  rollout: { exitCode: 1, httpStatus: 422, retryable: false },
+  /** The cluster could not be reached or answered 429/5xx: retry with backoff. */
+  unavailable: { exitCode: 3, httpStatus: 503, retryable: true },
+  /** A bug or an unclassified failure: reported, never retried blindly. */
+  internal: { exitCode: 3, httpStatus: 500, retryable: false },
+};
+
 export abstract class DeployError extends Error {
-  abstract readonly terminal: boolean;
+  abstract readonly category: ErrorCategory;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
   }
+  /** Retrying cannot help: the input, the account or the rollout must change first. */
+  get terminal(): boolean {
+    return !ERROR_CATEGORIES[this.category].retryable;
+  }
+}
+
+/** The category of anything thrown: a DeployError's own, `internal` for everything else. */
+export function categoryOf(error: unknown): ErrorCategory {
+  return error instanceof DeployError ? error.category : 'internal';
 }
 
 /** One problem in the input, located precisely. */
@@ -22,7 +52,7 @@ function where(source?: SourceLocation): string {
 
 /** Bad input: unparsable YAML/JSON, a document that is not an object, an unknown kind... */
 export class InvalidManifestError extends DeployError {
-  readonly terminal = true;
+  readonly category = 'input' as const;
   constructor(readonly problems: InputProblem[], options?: ErrorOptions) {
     super(problems.map((p) => `${where(p.source)}${p.message}`).join('\n'), options);
     this.name = 'InvalidManifestError';
@@ -31,7 +61,7 @@ export class InvalidManifestError extends DeployError {
 
 /** Every `#{Name}` that has no value, with where each is used. Nothing is applied. */
 export class MissingVariablesError extends DeployError {
-  readonly terminal = true;
+  readonly category = 'input' as const;
   constructor(readonly missing: { name: string; source: SourceLocation }[]) {
     super(`missing variables:\n${missing.map((m) => `  #{${m.name}} at ${where(m.source).replace(/: $/, '')}`).join('\n')}`);
     this.name = 'MissingVariablesError';
@@ -40,7 +70,7 @@ export class MissingVariablesError extends DeployError {
 
 /** Two values of one variable match with equal specificity; the engine refuses to guess. */
 export class AmbiguousVariableError extends DeployError {
-  readonly terminal = true;
+  readonly category = 'input' as const;
   constructor(readonly variable: string, readonly scopes: string[]) {
     super(`variable "${variable}" has ${scopes.length} equally specific values for this deployment: ${scopes.join(' and ')}`);
     this.name = 'AmbiguousVariableError';
@@ -49,7 +79,7 @@ export class AmbiguousVariableError extends DeployError {
 
 /** An object outside the target's namespace, or cluster-scoped on a namespaced target. */
 export class NamespaceBoundaryError extends DeployError {
-  readonly terminal = true;
+  readonly category = 'input' as const;
   constructor(readonly problems: InputProblem[]) {
     super(problems.map((p) => `${where(p.source)}${p.message}`).join('\n'));
     this.name = 'NamespaceBoundaryError';
@@ -58,7 +88,7 @@ export class NamespaceBoundaryError extends DeployError {
 
 /** The cluster rejected the credentials (401) or the action (403): which account, verb, resource. */
 export class ClusterAccessError extends DeployError {
-  readonly terminal = true;
+  readonly category = 'access' as const;
   constructor(message: string, readonly status: 401 | 403, options?: ErrorOptions) {
     super(message, options);
     this.name = 'ClusterAccessError';
@@ -67,7 +97,7 @@ export class ClusterAccessError extends DeployError {
 
 /** The cluster refused an object (422 invalid, 400 bad request, 404 kind not served). */
 export class ObjectRejectedError extends DeployError {
-  readonly terminal = true;
+  readonly category = 'input' as const;
   constructor(readonly ref: ObjectRef, message: string, readonly status: number, options?: ErrorOptions) {
     super(message, options);
     this.name = 'ObjectRejectedError';
@@ -76,7 +106,7 @@ export class ObjectRejectedError extends DeployError {
 
 /** Server-side apply found fields owned by another manager; `force` would take them. */
 export class FieldConflictError extends DeployError {
-  readonly terminal = true;
+  readonly category = 'conflict' as const;
   constructor(readonly ref: ObjectRef, readonly conflicts: { field: string; manager: string }[], message: string) {
     super(message);
     this.name = 'FieldConflictError';
@@ -85,7 +115,7 @@ export class FieldConflictError extends DeployError {
 
 /** Throttling, 5xx, timeouts, connection resets: worth retrying with backoff. */
 export class ClusterUnavailableError extends DeployError {
-  readonly terminal = false;
+  readonly category = 'unavailable' as const;
   constructor(message: string, readonly retryAfterSeconds?: number, options?: ErrorOptions) {
     super(message, options);
     this.name = 'ClusterUnavailableError';
@@ -94,7 +124,7 @@ export class ClusterUnavailableError extends DeployError {
 
 /** The rollout failed a check (a rule said Degraded) or ran past its deadline. */
 export class RolloutFailedError extends DeployError {
-  readonly terminal = true;
+  readonly category = 'rollout' as const;
   constructor(readonly ref: ObjectRef, readonly reason: string, message: string) {
     super(message);
     this.name = 'RolloutFailedError';
@@ -106,7 +136,7 @@ export class RolloutFailedError extends DeployError {
  * other field managers, ...): nothing was applied, so this is bad input, not a cluster fault.
  */
 export class ObjectsRejectedError extends DeployError {
-  readonly terminal = true;
+  readonly category = 'input' as const;
   constructor(readonly problems: InputProblem[]) {
     super(`the cluster rejected ${problems.length} object${problems.length === 1 ? '' : 's'}; nothing was applied:\n${problems.map((p) => `  ${where(p.source)}${p.message}`).join('\n')}`);
     this.name = 'ObjectsRejectedError';

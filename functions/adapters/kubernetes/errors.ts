@@ -32,7 +32,7 @@ export type Operation = { verb: string; ref?: ObjectRef };
  * Terminal: the fix is the target's CA bundle, never silently turning verification off.
  */
 export class TlsVerificationError extends DeployError {
-  readonly terminal = true;
+  readonly category = 'access' as const;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'TlsVerificationError';
@@ -41,7 +41,7 @@ export class TlsVerificationError extends DeployError {
 
 /** The target cannot be connected to as configured (no URL, for instance). Terminal. */
 export class TargetConfigurationError extends DeployError {
-  readonly terminal = true;
+  readonly category = 'input' as const;
   constructor(message: string) {
     super(message);
     this.name = 'TargetConfigurationError';

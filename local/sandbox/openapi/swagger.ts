@@ -45,12 +45,11 @@ export type SwaggerDocument = {
 
 const DEFINITION_PREFIX = '#/definitions/';
 
-/** Where the spec lives: CONVEYOR_OPENAPI_SPEC, else the project's data copy, else ../shared. */
+/** Where the spec lives: CONVEYOR_OPENAPI_SPEC, else the project's data copy. */
 export function defaultSpecPath(): string {
   const candidates = [
     process.env.CONVEYOR_OPENAPI_SPEC,
     projectFile('local', 'data', 'kubernetes-openapi', 'swagger-1.36.json'),
-    projectFile('..', 'shared', 'kubernetes-openapi', 'swagger-1.36.json'),
   ].filter((p): p is string => Boolean(p));
   const found = candidates.find((p) => existsSync(p));
   if (!found) throw new Error(`Kubernetes OpenAPI spec not found; looked in: ${candidates.join(', ')}`);
