@@ -11,10 +11,12 @@ import { parse } from 'yaml';
 
 export type ExternalSandbox = { url: string; token: string; ca: string; pid: number; kubeconfig: string; stop(): Promise<void> };
 
-export async function spawnSandbox(): Promise<ExternalSandbox> {
+/** `data`: run with `--data` in a temporary directory (removed on stop), so writes are fsynced. */
+export async function spawnSandbox(options: { data?: boolean } = {}): Promise<ExternalSandbox> {
   const dir = mkdtempSync(join(tmpdir(), 'conveyor-bench-'));
   const kubeconfig = join(dir, 'kubeconfig');
-  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), 'scripts/conveyor.mjs', 'sandbox', '--port', '0', '--kubeconfig', kubeconfig], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = ['scripts/conveyor.mjs', 'sandbox', '--port', '0', '--kubeconfig', kubeconfig, ...(options.data ? ['--data', join(dir, 'data')] : [])];
+  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk) => {

@@ -13,7 +13,8 @@ Runs a Kubernetes API server with simulated controllers, for kubectl and Conveyo
   --port        port to listen on (default 6443; 0 picks a free one)
   --host        address to bind (default 127.0.0.1)
   --kubeconfig  where to write the kubeconfig (default: .conveyor/sandbox/kubeconfig)
-  --data        keep state, CA and credentials in DIR across restarts (default: in memory)
+  --data        keep state, CA and credentials in DIR across restarts (default: in memory);
+                a write is answered only once it is fsynced there, so it survives a kill
   --faults      inject faults, e.g. '503=0.2@create /api/v1/*;latency=50' (see local/sandbox/faults.ts)`;
 
 export async function run(argv: string[]): Promise<number> {

@@ -1,6 +1,8 @@
 /**
  * Errors of the sandbox API. Each carries the Kubernetes `Status` it becomes on the wire,
- * so the HTTP layer turns any of them into a response in exactly one place.
+ * so the HTTP layer turns any of them into a response in exactly one place. At the end, the
+ * errors of the data directory (`--data`): a damaged change log stops the sandbox from
+ * starting; a failed log write fails every write request after it (as a 500).
  */
 
 /** The `details` of a metav1.Status. */
@@ -94,3 +96,28 @@ export const invalid = (kind: string, group: string, name: string, causes: { fie
     `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
     { name, group, kind, causes: causes.map((c) => ({ reason: c.reason ?? 'FieldValueInvalid', message: c.message, field: c.field })) },
   );
+
+/**
+ * The change log in the data directory is damaged before its end. (An incomplete record at
+ * the very end is what a kill mid-write leaves; it was never acknowledged and is ignored.)
+ * Names the file and the byte offset of the bad record, so a person can inspect the file or
+ * cut it there, knowingly dropping the changes after it.
+ */
+export class CorruptLogError extends Error {
+  constructor(
+    readonly file: string,
+    readonly offset: number,
+    reason: string,
+  ) {
+    super(`${file}: corrupt change log at byte offset ${offset}: ${reason}`);
+    this.name = 'CorruptLogError';
+  }
+}
+
+/** Writing or fsyncing the change log failed: no change after it can be acknowledged any more. */
+export class LogWriteError extends Error {
+  constructor(path: string, cause: unknown) {
+    super(`writing the change log ${path} failed: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'LogWriteError';
+  }
+}

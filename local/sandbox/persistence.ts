@@ -1,65 +1,192 @@
 /**
- * Keeps the store on disk when the sandbox runs with --data DIR. The whole state is written
- * as one snapshot to a temporary file, flushed, then renamed over the previous one: a kill
- * at any moment leaves either the old or the new snapshot, never a half-written file.
+ * Keeps the store on disk when the sandbox runs with --data DIR, and durable before the API
+ * acknowledges it (as kube-apiserver answers only after etcd commits):
+ *  - state.log: the write-ahead log (wal.ts) of every store change, fsynced in group commits;
+ *  - state.json: a snapshot of the whole store and the resourceVersion it covers, written when
+ *    the log passes COMPACT_AT_BYTES and on clean shutdown; a new, empty log then replaces the old.
+ * Loading reads the snapshot, then replays the log records newer than it.
+ *
+ * Compaction steps, each safe to be killed after: (1) capture the store at resourceVersion R;
+ * (2) write state.json atomically; (3) create an empty log as a temporary file, fsync it,
+ * rename it over state.log, fsync the directory. Killed before (2) completes: the old snapshot
+ * and the old log still hold everything. Between (2) and (3): the old log's records are all at
+ * or below R and replay skips them. After (3): snapshot and new log. Records appended while
+ * compacting go to the new log; those at or below R are skipped on replay too.
+ * Stray temporary files of a killed process are never read.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
-import type { ObjectStore } from './store.ts';
+import { open, rename, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { CorruptLogError } from './errors.ts';
+import type { DurabilityPort } from './http/ports.ts';
+import type { ObjectStore, StoreEvent } from './store.ts';
 import type { KubeObject } from './types.ts';
+import { decodeLog, WriteAheadLog, type ChangeRecord, type LogFile } from './wal.ts';
 
-const SNAPSHOT_FILE = 'state.json';
+export const SNAPSHOT_FILE = 'state.json';
+export const LOG_FILE = 'state.log';
 const SNAPSHOT_FORMAT = 1;
-/** Writes are batched: a burst of changes costs one snapshot. */
-const SAVE_DELAY_MS = 100;
+/** Log size that triggers compaction: snapshots stay rare, and a restart replays little. */
+export const COMPACT_AT_BYTES = 4 * 1024 * 1024;
 
 type Snapshot = { format: number; resourceVersion: number; objects: [string, KubeObject][] };
 
-export class SnapshotPersistence {
-  private timer: NodeJS.Timeout | undefined;
-  private unsubscribe: (() => void) | undefined;
+/** The store as the data directory holds it: as of its last durable change. */
+export type DurableState = {
+  resourceVersion: number;
+  objects: [string, KubeObject][];
+  /** The log file, when there is one: bytes of whole records, and of an incomplete tail after them. */
+  log?: { validBytes: number; tornBytes: number };
+};
 
-  constructor(private readonly dir: string) {
+/** Reads the snapshot and replays the log's newer records; changes nothing on disk. */
+export function readDurableState(dir: string): DurableState {
+  const snapshot = readSnapshot(join(dir, SNAPSHOT_FILE));
+  const covered = snapshot?.resourceVersion ?? 0;
+  const objects = new Map<string, [string, KubeObject]>();
+  for (const entry of snapshot?.objects ?? []) objects.set(entryKey(entry[0], entry[1].metadata.namespace, entry[1].metadata.name!), entry);
+  const logPath = join(dir, LOG_FILE);
+  if (!existsSync(logPath)) return { resourceVersion: covered, objects: [...objects.values()] };
+
+  const decoded = decodeLog(readFileSync(logPath), logPath);
+  let rv = covered;
+  for (const { record, offset } of decoded.records) {
+    if (record.rv <= covered) continue;
+    // Every change gets the next resourceVersion, so a gap means lost records.
+    if (record.rv !== rv + 1) throw new CorruptLogError(logPath, offset, `resourceVersion ${record.rv} follows ${rv}: the changes in between are missing`);
+    rv = record.rv;
+    if ('object' in record) objects.set(entryKey(record.resource, record.object.metadata.namespace, record.object.metadata.name!), [record.resource, record.object]);
+    else objects.delete(entryKey(record.resource, record.removed.namespace, record.removed.name));
+  }
+  return { resourceVersion: rv, objects: [...objects.values()], log: { validBytes: decoded.validBytes, tornBytes: decoded.tornBytes } };
+}
+
+function readSnapshot(file: string): Snapshot | undefined {
+  if (!existsSync(file)) return undefined;
+  const snapshot = JSON.parse(readFileSync(file, 'utf8')) as Snapshot;
+  if (snapshot.format !== SNAPSHOT_FORMAT) throw new Error(`${file}: unsupported snapshot format ${snapshot.format}`);
+  return snapshot;
+}
+
+function entryKey(resource: string, namespace: string | undefined, name: string): string {
+  return `${resource}\n${namespace ?? ''}/${name}`;
+}
+
+export type PersistenceOptions = {
+  /** Overrides COMPACT_AT_BYTES (tests). */
+  compactAtBytes?: number;
+  log?: (message: string) => void;
+};
+
+export class Persistence implements DurabilityPort {
+  private constructor(
+    private readonly store: ObjectStore,
+    private readonly wal: WriteAheadLog,
+  ) {}
+
+  /**
+   * Loads the data directory into the store, then journals every later change of the store.
+   * Open it before anything writes to the store, so that no change escapes the log.
+   */
+  static async open(dir: string, store: ObjectStore, options: PersistenceOptions = {}): Promise<Persistence> {
     mkdirSync(dir, { recursive: true });
-  }
-
-  /** Loads the last snapshot into the store; returns false when there is none. */
-  load(store: ObjectStore): boolean {
-    const file = join(this.dir, SNAPSHOT_FILE);
-    if (!existsSync(file)) return false;
-    const snapshot = JSON.parse(readFileSync(file, 'utf8')) as Snapshot;
-    if (snapshot.format !== SNAPSHOT_FORMAT) throw new Error(`${file}: unsupported snapshot format ${snapshot.format}`);
-    store.restore(snapshot.resourceVersion, snapshot.objects);
-    return true;
-  }
-
-  /** Saves after every burst of changes until `stop`. */
-  follow(store: ObjectStore): void {
-    this.unsubscribe = store.subscribe(() => {
-      this.timer ??= setTimeout(() => {
-        this.timer = undefined;
-        this.save(store);
-      }, SAVE_DELAY_MS);
+    const state = readDurableState(dir);
+    store.restore(state.resourceVersion, state.objects);
+    const logPath = join(dir, LOG_FILE);
+    if (state.log?.tornBytes) options.log?.(`${logPath}: ignoring an incomplete last record (${state.log.tornBytes} bytes), never acknowledged`);
+    const file = state.log ? await DiskLogFile.reopen(logPath, state.log.validBytes) : await DiskLogFile.create(logPath);
+    const wal = new WriteAheadLog(file, state.log?.validBytes ?? 0, {
+      compactAtBytes: options.compactAtBytes ?? COMPACT_AT_BYTES,
+      compact: () => compact(dir, store),
     });
+    store.setJournal((event) => wal.append(changeRecord(event)));
+    return new Persistence(store, wal);
   }
 
-  /** Stops following and writes the final state (used on SIGINT/SIGTERM). */
-  stop(store: ObjectStore): void {
-    this.unsubscribe?.();
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.save(store);
+  /** Resolves once every store change made so far is on disk. */
+  synced(): Promise<void> {
+    return this.wal.durable();
   }
 
-  save(store: ObjectStore): void {
-    const snapshot: Snapshot = { format: SNAPSHOT_FORMAT, resourceVersion: store.resourceVersion, objects: [...store.entries()] };
-    writeFileAtomic(join(this.dir, SNAPSHOT_FILE), JSON.stringify(snapshot));
+  /** Stops journaling, waits for the log, writes the final snapshot and starts an empty log. */
+  async close(): Promise<void> {
+    this.store.setJournal(undefined);
+    await this.wal.close(true);
   }
+}
+
+function changeRecord(event: StoreEvent): ChangeRecord {
+  const { rv, resource, object } = event;
+  if (event.type === 'DELETED') return { rv, resource, removed: { namespace: object.metadata.namespace, name: object.metadata.name! } };
+  return { rv, resource, object };
+}
+
+/** Steps (1) to (3) of the header comment; returns the new, empty log. */
+async function compact(dir: string, store: ObjectStore): Promise<LogFile> {
+  // Serialized before the first await: the snapshot is the store at exactly one resourceVersion.
+  const snapshot: Snapshot = { format: SNAPSHOT_FORMAT, resourceVersion: store.resourceVersion, objects: [...store.entries()] };
+  await writeFileAtomicAsync(join(dir, SNAPSHOT_FILE), JSON.stringify(snapshot));
+  return DiskLogFile.create(join(dir, LOG_FILE));
+}
+
+/** A log file on disk, written at explicit offsets (the log keeps its own size). */
+class DiskLogFile implements LogFile {
+  private constructor(
+    readonly path: string,
+    private readonly handle: FileHandle,
+  ) {}
+
+  /** Opens an existing log to append after its whole records, cutting off an incomplete tail. */
+  static async reopen(path: string, validBytes: number): Promise<DiskLogFile> {
+    const handle = await open(path, 'r+');
+    const { size } = await handle.stat();
+    if (size > validBytes) {
+      // Else the next records would land before leftover bytes that read as corruption later.
+      await handle.truncate(validBytes);
+      await handle.datasync();
+    }
+    return new DiskLogFile(path, handle);
+  }
+
+  /** Creates an empty log that replaces `path` whole: temporary file, fsync, rename, directory fsync. */
+  static async create(path: string): Promise<DiskLogFile> {
+    const tmp = temporaryName(path);
+    const handle = await open(tmp, 'w', 0o644);
+    try {
+      await handle.sync();
+      await rename(tmp, path);
+      await syncDirectory(dirname(path));
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    return new DiskLogFile(path, handle);
+  }
+
+  async write(data: Buffer, position: number): Promise<void> {
+    for (let done = 0; done < data.length; ) {
+      const { bytesWritten } = await this.handle.write(data, done, data.length - done, position + done);
+      done += bytesWritten;
+    }
+  }
+
+  sync(): Promise<void> {
+    return this.handle.datasync();
+  }
+
+  close(): Promise<void> {
+    return this.handle.close();
+  }
+}
+
+/** Named per process: two processes never share one, and a restarted one overwrites its own. */
+function temporaryName(file: string): string {
+  return `${file}.${process.pid}.tmp`;
 }
 
 /** tmp file + fsync + rename + directory fsync: the file is either the old or the new one. */
 export function writeFileAtomic(file: string, content: string | Uint8Array, mode = 0o644): void {
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = temporaryName(file);
   const fd = openSync(tmp, 'w', mode);
   try {
     writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
@@ -68,10 +195,33 @@ export function writeFileAtomic(file: string, content: string | Uint8Array, mode
     closeSync(fd);
   }
   renameSync(tmp, file);
-  const dirFd = openSync(join(file, '..'), 'r');
+  const dirFd = openSync(dirname(file), 'r');
   try {
     fsyncSync(dirFd);
   } finally {
     closeSync(dirFd);
+  }
+}
+
+/** writeFileAtomic without blocking the event loop while the disk works. */
+export async function writeFileAtomicAsync(file: string, content: string | Uint8Array, mode = 0o644): Promise<void> {
+  const tmp = temporaryName(file);
+  const handle = await open(tmp, 'w', mode);
+  try {
+    await handle.writeFile(content);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, file);
+  await syncDirectory(dirname(file));
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }

@@ -25,7 +25,7 @@ import { ResourceHandlers } from './http/resources.ts';
 import { buildKubeconfig } from './kubeconfig.ts';
 import { generateJobSelector } from './openapi/defaults.ts';
 import { ResourceRegistry } from './openapi/registry.ts';
-import { SnapshotPersistence, writeFileAtomic } from './persistence.ts';
+import { Persistence, writeFileAtomic } from './persistence.ts';
 import { ObjectStore } from './store.ts';
 import type { KubeObject, ResourceType } from './types.ts';
 
@@ -33,7 +33,10 @@ export type SandboxOptions = {
   /** Port to listen on; 0 picks a free one (tests). Default 6443. */
   port?: number;
   host?: string;
-  /** Keep state, PKI and credentials here across restarts; in memory when absent. */
+  /**
+   * Keep state, PKI and credentials here across restarts; in memory when absent. With it, a
+   * write is answered only once it is on disk (see persistence.ts).
+   */
   dataDir?: string;
   /** Where to write the kubeconfig, if anywhere. */
   kubeconfigPath?: string;
@@ -67,8 +70,8 @@ const RBAC_GROUP = 'rbac.authorization.k8s.io';
 export async function startSandbox(options: SandboxOptions = {}): Promise<SandboxHandle> {
   const log = options.log ?? (() => {});
   const store = new ObjectStore();
-  const persistence = options.dataDir ? new SnapshotPersistence(options.dataDir) : undefined;
-  persistence?.load(store);
+  // Opened before anything writes: bootstrap and controller writes are journaled too.
+  const persistence = options.dataDir ? await Persistence.open(options.dataDir, store, { log }) : undefined;
 
   const registry = new ResourceRegistry();
   const find = (group: string, kind: string): ResourceType => {
@@ -126,7 +129,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (!process.env.NOWARM) documents.warm();
   const faults = new FaultInjector(options.faults ?? []);
   const virtual = new VirtualResources({ cluster, issuer, authenticator, rbac: access.source(), serviceAccountType: () => find('', 'ServiceAccount') });
-  const handler = createRequestHandler({ registry: documents, auth: access, faults, resources: new ResourceHandlers(cluster, writes, virtual), log });
+  const handler = createRequestHandler({ registry: documents, auth: access, faults, resources: new ResourceHandlers(cluster, writes, virtual), durability: persistence, log });
 
   const server: Server = createServer({ key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: false, keepAliveTimeout: 120_000 }, handler);
   // Every TCP socket, including ones still in the TLS handshake, which closeAllConnections()
@@ -136,10 +139,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 6443, options.host ?? '127.0.0.1', () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 6443, options.host ?? '127.0.0.1', () => resolve());
+    });
+  } catch (error) {
+    controllers.stop();
+    await persistence?.close();
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
   const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
   address = `${host}:${port}`;
@@ -153,8 +162,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     mkdirSync(dirname(options.kubeconfigPath), { recursive: true });
     writeFileAtomic(options.kubeconfigPath, kubeconfig, 0o600);
   }
-  persistence?.follow(store);
-
   let closed = false;
   return {
     url,
@@ -177,7 +184,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         server.closeAllConnections();
         for (const socket of sockets) socket.destroy();
       });
-      persistence?.stop(store);
+      await persistence?.close();
     },
   };
 }

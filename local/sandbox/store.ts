@@ -31,6 +31,7 @@ export class ObjectStore {
   private readonly buckets = new Map<string, Map<string, KubeObject>>();
   private readonly log: StoreEvent[] = [];
   private readonly listeners = new Set<StoreListener>();
+  private journal: StoreListener | undefined;
 
   constructor(private readonly logSize = DEFAULT_EVENT_LOG_SIZE) {}
 
@@ -105,6 +106,14 @@ export class ObjectStore {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Sets the one listener that sees every change before any subscriber does: the write-ahead
+   * log. A subscriber that writes from its callback then cannot reorder the journal's records.
+   */
+  setJournal(journal: StoreListener | undefined): void {
+    this.journal = journal;
+  }
+
   /** Replaces the whole content (loading a snapshot); emits nothing. */
   restore(rv: number, entries: Iterable<[string, KubeObject]>): void {
     this.buckets.clear();
@@ -118,6 +127,7 @@ export class ObjectStore {
   }
 
   private emit(event: StoreEvent): void {
+    this.journal?.(event);
     this.log.push(event);
     if (this.log.length > this.logSize * 1.25) this.log.splice(0, this.log.length - this.logSize);
     for (const listener of this.listeners) listener(event);

@@ -2,29 +2,34 @@
  * The request pipeline, in kube-apiserver's order: faults (for reliability tests),
  * authentication, request info, authorization, then either a non-resource path
  * (health, version, discovery, OpenAPI, the sandbox admin endpoint) or a resource verb.
- * Every error becomes a Status response here and nowhere else.
+ * Every error becomes a Status response here and nowhere else, and every answer to a
+ * write waits here until the store's changes are durable.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, forbidden, pathNotFound, unauthorized } from '../errors.ts';
 import { checkFaultRules, FaultSpecError, type FaultInjector } from '../faults.ts';
 import type { RequestAttributes, UserInfo } from '../types.ts';
 import { decodeBody, readBody } from './body.ts';
-import type { AuthPort, RegistryPort } from './ports.ts';
+import type { AuthPort, DurabilityPort, RegistryPort } from './ports.ts';
 import { impersonate } from './impersonation.ts';
 import { resolveRequestInfo, type RequestInfo } from './request-info.ts';
-import { ResourceHandlers } from './resources.ts';
+import { isDryRun, ResourceHandlers } from './resources.ts';
 import { sendError, sendJson } from './respond.ts';
 
 const HEALTH_PATHS = new Set(['/healthz', '/livez', '/readyz']);
 /** Runtime control of the sandbox itself; only cluster admins (system:masters) may use it. */
 export const FAULTS_PATH = '/sandbox/faults';
 const ANONYMOUS: UserInfo = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
+/** Verbs whose success may have changed the store (subresources and virtual resources included). */
+const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
 
 export type PipelineDeps = {
   registry: RegistryPort;
   auth: AuthPort;
   faults: FaultInjector;
   resources: ResourceHandlers;
+  /** With --data; without it nothing waits. */
+  durability?: DurabilityPort;
   log: (message: string) => void;
 };
 
@@ -75,7 +80,14 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
   const decision = deps.auth.authorize(attrs);
   if (!decision.allowed) throw forbidden(deps.auth.forbiddenMessage(attrs), { name: info.name, group: info.apiGroup, kind: info.resource });
   if (!rt) throw pathNotFound();
-  await deps.resources.handle({ req, res, info, rt, user, query });
+  const reply = await deps.resources.handle({ req, res, info, rt, user, query });
+  // A watch has streamed its own response.
+  if (!reply) return;
+  // As kube-apiserver answers only after etcd commits: a 2xx to a write promises that the
+  // write survives a crash. Waiting for every change so far (controllers' included) covers
+  // this request's own changes, however many; reads and dry runs do not wait.
+  if (deps.durability && WRITE_VERBS.has(info.verb) && !isDryRun(query)) await deps.durability.synced();
+  sendJson(res, reply.code, reply.body, reply.headers);
 }
 
 async function nonResource(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse, info: RequestInfo, user: UserInfo, path: string, query: URLSearchParams): Promise<void> {

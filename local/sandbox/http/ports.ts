@@ -41,3 +41,9 @@ export interface VirtualPort {
   handles(rt: ResourceType, subresource: string | undefined): boolean;
   create(rt: ResourceType, namespace: string | undefined, name: string | undefined, subresource: string | undefined, body: KubeObject, user: UserInfo): Promise<KubeObject>;
 }
+
+/** Durability of store changes (with --data): the pipeline acknowledges a write only once it is on disk. */
+export interface DurabilityPort {
+  /** Resolves once every change made to the store so far is on disk; rejects when writing failed. */
+  synced(): Promise<void>;
+}

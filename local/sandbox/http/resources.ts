@@ -9,7 +9,7 @@ import { apiVersionOf, type KubeObject, type ResourceType, type UserInfo } from 
 import { decodeBody, mediaType, readBody } from './body.ts';
 import type { PatchType, VirtualPort, WritePort } from './ports.ts';
 import type { RequestInfo } from './request-info.ts';
-import { sendJson, warningHeaders } from './respond.ts';
+import { reply, warningHeaders, type Reply } from './respond.ts';
 import { serveWatch } from './watch.ts';
 import { listToTable, objectToTable, wantsTable, type PrinterColumn } from './tables.ts';
 
@@ -53,13 +53,14 @@ export class ResourceHandlers {
     private readonly virtual: VirtualPort,
   ) {}
 
-  async handle(r: ResourceRequest): Promise<void> {
+  /** The answer to send, or undefined when the handler streams its own (a watch). */
+  async handle(r: ResourceRequest): Promise<Reply | undefined> {
     const { info, rt } = r;
     if (info.subresource && !rt.subresources.includes(info.subresource)) throw notFound(rt.group, `${rt.plural}/${info.subresource}`, info.name ?? '');
     if (this.virtual.handles(rt, info.subresource)) {
       if (info.verb !== 'create') throw methodNotAllowed();
       const body = (await this.readObject(r)) as KubeObject;
-      return sendJson(r.res, 201, await this.virtual.create(rt, info.namespace, info.name, info.subresource, body, r.user));
+      return reply(201, await this.virtual.create(rt, info.namespace, info.name, info.subresource, body, r.user));
     }
     switch (info.verb) {
       case 'get':
@@ -67,7 +68,8 @@ export class ResourceHandlers {
       case 'list':
         return this.list(r);
       case 'watch':
-        return serveWatch(r.req, r.res, this.cluster, { rt, namespace: info.namespace, query: r.query, ...(wantsTable(r.req) ? { present: (o) => objectToTable(rt, o, this.printerColumns(rt)) } : {}) });
+        serveWatch(r.req, r.res, this.cluster, { rt, namespace: info.namespace, query: r.query, ...(wantsTable(r.req) ? { present: (o) => objectToTable(rt, o, this.printerColumns(rt)) } : {}) });
+        return undefined;
       case 'create':
         return this.create(r);
       case 'update':
@@ -92,13 +94,13 @@ export class ResourceHandlers {
     return version?.additionalPrinterColumns ?? [];
   }
 
-  private get({ res, req, info, rt }: ResourceRequest): void {
+  private get({ req, info, rt }: ResourceRequest): Reply {
     const object = this.cluster.get(rt, info.namespace, info.name!);
-    if (info.subresource === 'scale') return sendJson(res, 200, scaleOf(object));
-    sendJson(res, 200, wantsTable(req) ? objectToTable(rt, object, this.printerColumns(rt)) : object);
+    if (info.subresource === 'scale') return reply(200, scaleOf(object));
+    return reply(200, wantsTable(req) ? objectToTable(rt, object, this.printerColumns(rt)) : object);
   }
 
-  private list({ res, req, info, rt, query }: ResourceRequest): void {
+  private list({ req, info, rt, query }: ResourceRequest): Reply {
     const { items, resourceVersion } = this.cluster.list(rt, info.namespace, {
       labelSelector: query.get('labelSelector') ?? undefined,
       fieldSelector: query.get('fieldSelector') ?? undefined,
@@ -111,20 +113,20 @@ export class ResourceHandlers {
       metadata.continue = encodeContinue(start + limit, resourceVersion);
       metadata.remainingItemCount = items.length - start - limit;
     }
-    if (wantsTable(req)) return sendJson(res, 200, listToTable(rt, page, metadata, this.printerColumns(rt)));
-    sendJson(res, 200, { kind: `${rt.kind}List`, apiVersion: apiVersionOf(rt), metadata, items: page });
+    if (wantsTable(req)) return reply(200, listToTable(rt, page, metadata, this.printerColumns(rt)));
+    return reply(200, { kind: `${rt.kind}List`, apiVersion: apiVersionOf(rt), metadata, items: page });
   }
 
-  private async create(r: ResourceRequest): Promise<void> {
+  private async create(r: ResourceRequest): Promise<Reply> {
     const { info, rt, query } = r;
     if (info.name !== undefined && !info.subresource && rt.kind !== 'Namespace') throw methodNotAllowed();
     const body = (await this.readObject(r)) as KubeObject;
     const { object, warnings } = this.writes.validate(rt, body, query.get('fieldValidation') ?? '', undefined);
     const created = this.cluster.create(rt, info.namespace, object, this.writeOptions(query));
-    sendJson(r.res, 201, created.object, warningHeaders(warnings));
+    return reply(201, created.object, warningHeaders(warnings));
   }
 
-  private async update(r: ResourceRequest): Promise<void> {
+  private async update(r: ResourceRequest): Promise<Reply> {
     const { info, rt, query } = r;
     const body = (await this.readObject(r)) as KubeObject;
     if (info.subresource === 'scale') return this.writeScale(r, body);
@@ -132,10 +134,10 @@ export class ResourceHandlers {
     const validation = info.subresource === 'status' ? 'Ignore' : query.get('fieldValidation') ?? '';
     const { object, warnings } = this.writes.validate(rt, body, validation, old);
     const updated = this.cluster.update(rt, info.namespace, info.name!, object, { ...this.writeOptions(query), subresource: info.subresource });
-    sendJson(r.res, 200, updated.object, warningHeaders(warnings));
+    return reply(200, updated.object, warningHeaders(warnings));
   }
 
-  private async patch(r: ResourceRequest): Promise<void> {
+  private async patch(r: ResourceRequest): Promise<Reply> {
     const { info, rt, query, req } = r;
     const contentType = mediaType(req.headers['content-type']);
     const type = PATCH_TYPES[contentType];
@@ -164,7 +166,7 @@ export class ResourceHandlers {
       if (!current) {
         const { object, warnings } = this.writes.validate(rt, next, 'Ignore', undefined);
         const created = this.cluster.create(rt, info.namespace, object, { dryRun: isDryRun(query) });
-        return sendJson(r.res, 201, created.object, warningHeaders(warnings));
+        return reply(201, created.object, warningHeaders(warnings));
       }
     } else {
       if (!current) throw notFound(rt.group, rt.plural, info.name!);
@@ -179,17 +181,17 @@ export class ResourceHandlers {
       // Apply already recorded its own managedFields entry.
       fieldManager: type === 'apply' ? undefined : (query.get('fieldManager') ?? defaultManager(req)),
     });
-    sendJson(r.res, 200, updated.object, warningHeaders(warnings));
+    return reply(200, updated.object, warningHeaders(warnings));
   }
 
-  private async delete(r: ResourceRequest): Promise<void> {
-    const { info, rt, query } = r;
+  private async delete(r: ResourceRequest): Promise<Reply> {
+    const { info, rt } = r;
     const options = await this.deleteOptions(r);
     const { object } = this.cluster.delete(rt, info.namespace, info.name!, options);
-    sendJson(r.res, 200, object);
+    return reply(200, object);
   }
 
-  private async deleteCollection(r: ResourceRequest): Promise<void> {
+  private async deleteCollection(r: ResourceRequest): Promise<Reply> {
     const { info, rt, query } = r;
     const options = await this.deleteOptions(r);
     const { items, resourceVersion } = this.cluster.list(rt, info.namespace, {
@@ -197,11 +199,11 @@ export class ResourceHandlers {
       fieldSelector: query.get('fieldSelector') ?? undefined,
     });
     const deleted = items.map((o) => this.cluster.delete(rt, o.metadata.namespace, o.metadata.name!, options).object);
-    sendJson(r.res, 200, { kind: `${rt.kind}List`, apiVersion: apiVersionOf(rt), metadata: { resourceVersion }, items: deleted });
+    return reply(200, { kind: `${rt.kind}List`, apiVersion: apiVersionOf(rt), metadata: { resourceVersion }, items: deleted });
   }
 
   /** Writes spec.replicas of the parent from a Scale object (PUT or PATCH on /scale). */
-  private writeScale(r: ResourceRequest, scale: KubeObject): void {
+  private writeScale(r: ResourceRequest, scale: KubeObject): Reply {
     const { info, rt, query } = r;
     const replicas = scale?.spec?.replicas;
     if (!Number.isInteger(replicas) || replicas < 0) {
@@ -218,7 +220,7 @@ export class ResourceHandlers {
     }
     const next = { ...current, metadata: { ...current.metadata }, spec: { ...current.spec, replicas } };
     const updated = this.cluster.update(rt, info.namespace, info.name!, next, { dryRun: isDryRun(query), fieldManager: query.get('fieldManager') ?? defaultManager(r.req) });
-    sendJson(r.res, 200, scaleOf(updated.object));
+    return reply(200, scaleOf(updated.object));
   }
 
   private async readObject(r: ResourceRequest): Promise<unknown> {
@@ -244,7 +246,8 @@ export class ResourceHandlers {
   }
 }
 
-function isDryRun(query: URLSearchParams): boolean {
+/** dryRun=All: the request is checked and answered, and changes nothing. */
+export function isDryRun(query: URLSearchParams): boolean {
   const dryRun = query.getAll('dryRun');
   if (dryRun.some((d) => d !== 'All')) throw badRequest(`dryRun: Unsupported value: "${dryRun.find((d) => d !== 'All')}": supported values: "All"`);
   return dryRun.length > 0;

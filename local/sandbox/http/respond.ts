@@ -4,6 +4,16 @@
 import type { ServerResponse } from 'node:http';
 import { ApiError, internalError } from '../errors.ts';
 
+/**
+ * A JSON response, returned by the resource handlers rather than sent, so that the pipeline
+ * can hold the answer to a write until the write is durable.
+ */
+export type Reply = { code: number; body: unknown; headers?: Record<string, string | string[]> };
+
+export function reply(code: number, body: unknown, headers?: Record<string, string | string[]>): Reply {
+  return { code, body, headers };
+}
+
 export function sendJson(res: ServerResponse, code: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
   const payload = JSON.stringify(body);
   res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload), ...headers });

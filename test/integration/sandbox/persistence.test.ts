@@ -1,8 +1,10 @@
 /**
  * A sandbox with a data directory survives restarts: objects with their uids and
- * resourceVersions, the CA, the credentials and the ServiceAccount signing key. The snapshot is
- * written atomically, so a crash mid-write leaves the last good one; stray temporary files
- * from a killed process are ignored.
+ * resourceVersions, the CA, the credentials and the ServiceAccount signing key. Every answered
+ * write is already on disk (in the change log, state.log); the snapshot (state.json) is written
+ * atomically on shutdown, so a crash mid-write leaves the last good one; stray temporary files
+ * from a killed process are ignored. (test/integration/sandbox/crash.test.ts kills a sandbox
+ * process mid-writes; test/unit/sandbox/persistence/ covers the log's format and crash windows.)
  *
  * Watches: the event log is not persisted, so after a restart a watch resuming from a
  * resourceVersion older than the restored one gets 410 Expired — as after a real
@@ -18,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppsV1Api, CoreV1Api, KubeConfig, Watch, type V1Deployment } from '@kubernetes/client-node';
 import { startTestSandbox, eventually, type TestSandbox } from '../../support/sandbox.ts';
 import { rawRequest } from '../../support/https.ts';
+import { readDurableState } from '#sandbox/persistence.ts';
 
 const PERSISTENCE_MODULE = fileURLToPath(new URL('../../../local/sandbox/persistence.ts', import.meta.url));
 
@@ -58,6 +61,12 @@ function snapshot(): Snapshot {
   expect(parsed.format).toBe(1);
   expect(Array.isArray(parsed.objects)).toBe(true);
   return parsed;
+}
+
+/** What a restart would load now (snapshot plus change log), read without the sandbox's help. */
+function durable(): Snapshot {
+  const state = readDurableState(dataDir);
+  return { format: 1, resourceVersion: state.resourceVersion, objects: state.objects as Snapshot['objects'] };
 }
 
 function inSnapshot(s: Snapshot, resource: string, namespace: string, name: string) {
@@ -108,7 +117,7 @@ const before: {
 } = { rvs: {}, uids: {} };
 
 describe('a sandbox with a data directory', () => {
-  it('writes a valid snapshot after each change and on close', async () => {
+  it('has each change on disk once it is answered, and writes a valid snapshot on close', async () => {
     const t = await start();
     before.caPem = t.sandbox.caPem;
     before.adminToken = t.sandbox.credentials.adminToken;
@@ -117,12 +126,13 @@ describe('a sandbox with a data directory', () => {
 
     const ns = await core.createNamespace({ body: { metadata: { name: 'keep' } } });
     before.oldRv = ns.metadata!.resourceVersion!;
-    await eventually(() => snapshot().objects.some(([r, o]) => r === '/namespaces' && o.metadata.name === 'keep'));
+    // No waiting: an answered write is durable.
+    expect(durable().objects.some(([r, o]) => r === '/namespaces' && o.metadata.name === 'keep')).toBe(true);
 
     const cm = await core.createNamespacedConfigMap({ namespace: 'keep', body: { metadata: { name: 'settings' }, data: { color: 'blue' } } });
-    await eventually(() => inSnapshot(snapshot(), '/configmaps', 'keep', 'settings')?.metadata.resourceVersion === cm.metadata!.resourceVersion);
+    expect(inSnapshot(durable(), '/configmaps', 'keep', 'settings')?.metadata.resourceVersion).toBe(cm.metadata!.resourceVersion);
     const updated = await core.replaceNamespacedConfigMap({ name: 'settings', namespace: 'keep', body: { ...cm, data: { color: 'green' } } });
-    await eventually(() => inSnapshot(snapshot(), '/configmaps', 'keep', 'settings')?.metadata.resourceVersion === updated.metadata!.resourceVersion);
+    expect(inSnapshot(durable(), '/configmaps', 'keep', 'settings')?.metadata.resourceVersion).toBe(updated.metadata!.resourceVersion);
     before.rvs.cm = updated.metadata!.resourceVersion!;
     before.uids.cm = updated.metadata!.uid!;
 
@@ -199,7 +209,7 @@ describe('a sandbox with a data directory', () => {
     // New writes continue the resourceVersion sequence; optimistic concurrency still holds.
     const next = await core.replaceNamespacedConfigMap({ name: 'settings', namespace: 'keep', body: { ...cm, data: { color: 'red' } } });
     expect(Number(next.metadata!.resourceVersion)).toBeGreaterThan(before.storeRv!);
-    await eventually(() => inSnapshot(snapshot(), '/configmaps', 'keep', 'settings')?.metadata.resourceVersion === next.metadata!.resourceVersion);
+    expect(inSnapshot(durable(), '/configmaps', 'keep', 'settings')?.metadata.resourceVersion).toBe(next.metadata!.resourceVersion);
   });
 
   it('answers a watch resuming from a pre-restart resourceVersion with 410 Expired; a relist-and-watch works', async () => {
@@ -234,7 +244,7 @@ describe('a sandbox with a data directory', () => {
     const { core } = clients(again);
     expect((await core.readNamespacedConfigMap({ name: 'after-restart', namespace: 'keep' })).metadata?.name).toBe('after-restart');
     const cm = await core.createNamespacedConfigMap({ namespace: 'keep', body: { metadata: { name: 'post-crash' } } });
-    await eventually(() => inSnapshot(snapshot(), '/configmaps', 'keep', 'post-crash')?.metadata.resourceVersion === cm.metadata!.resourceVersion);
+    expect(inSnapshot(durable(), '/configmaps', 'keep', 'post-crash')?.metadata.resourceVersion).toBe(cm.metadata!.resourceVersion);
     await stop(again);
     const final = snapshot();
     expect(inSnapshot(final, '/configmaps', 'keep', 'post-crash')).toBeTruthy();
