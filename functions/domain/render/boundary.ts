@@ -10,6 +10,7 @@
  */
 import { InvalidManifestError, NamespaceBoundaryError, type InputProblem } from '../errors.ts';
 import type { Manifest, RenderedObject, Target } from '../model.ts';
+import { namespaceProblem, showNamespace } from './namespace.ts';
 import { objectLabel } from './objects.ts';
 
 /** Whether the cluster serves a kind as namespaced or cluster-scoped; undefined when it does not serve it. */
@@ -27,15 +28,27 @@ function withNamespace(manifest: Manifest, namespace: string | undefined): Manif
 }
 
 /**
+ * A target's namespace is its boundary: an empty, blank or malformed one is refused, never
+ * read as "no boundary". Only a target stored as admin has none.
+ */
+export function checkTarget(target: BoundaryTarget): void {
+  if (target.namespace !== undefined) {
+    const problem = namespaceProblem(target.namespace);
+    if (problem) throw new NamespaceBoundaryError([{ message: `target "${target.name}" has namespace ${showNamespace(target.namespace)}: ${problem}` }]);
+  }
+  if (!target.admin && target.namespace === undefined) {
+    throw new NamespaceBoundaryError([{ message: `target "${target.name}" has no namespace and is not an admin target, so it may hold no object` }]);
+  }
+}
+
+/**
  * Checks every object against the target and returns copies with namespaces settled:
  * a namespaced object without one gets the target's (or `default` on an admin target
  * without a namespace); a cluster-scoped object loses any namespace it names (the API
  * server ignores it). Throws as described in the file comment.
  */
 export async function enforceBoundary(objects: RenderedObject[], target: BoundaryTarget, scopeOf: ScopeLookup): Promise<RenderedObject[]> {
-  if (!target.admin && !target.namespace) {
-    throw new NamespaceBoundaryError([{ message: `target "${target.name}" has no namespace and is not an admin target, so it may hold no object` }]);
-  }
+  checkTarget(target);
   const scopes = new Map<string, Promise<ResourceScope | undefined>>();
   const lookup = (manifest: Manifest): Promise<ResourceScope | undefined> => {
     const key = `${manifest.apiVersion}\n${manifest.kind}`;
@@ -63,7 +76,10 @@ export async function enforceBoundary(objects: RenderedObject[], target: Boundar
       return { source, object: withNamespace(object, undefined), redacted: withNamespace(redacted, undefined) };
     }
     const namespace = object.metadata.namespace || target.namespace || DEFAULT_NAMESPACE;
-    if (confinedTo !== undefined && namespace !== confinedTo) {
+    const invalid = object.metadata.namespace ? namespaceProblem(object.metadata.namespace) : undefined;
+    if (invalid) {
+      outside.push({ source, message: `${label} names namespace ${showNamespace(redacted.metadata.namespace ?? '')}: ${invalid}` });
+    } else if (confinedTo !== undefined && namespace !== confinedTo) {
       const shown = redacted.metadata.namespace;
       const message = `${label} is in namespace "${shown}", but target "${target.name}" is confined to namespace "${confinedTo}"`;
       outside.push({ source, message });

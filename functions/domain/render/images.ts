@@ -102,15 +102,18 @@ function containersOf(spec: Record<string, unknown> | undefined, field: Containe
 }
 
 /**
- * Rewrites the images of every container in `objects` (copies; the input is not changed)
- * and reports what each map entry bound. Throws InvalidManifestError for a bad map entry or
- * a container image that is not a valid reference.
+ * Rewrites the images of every container in `objects` and reports what each map entry bound.
+ * The input is not changed: workloads are copied before their images are rewritten, and other
+ * objects are returned as they are (copying every object would double the memory of a large
+ * manifest set). Throws InvalidManifestError for a bad map entry or a container image that is
+ * not a valid reference.
  */
 export function substituteImages(objects: RenderedObject[], images: ImageMap): { objects: RenderedObject[]; report: BindingReport } {
   const entries = parseImageMap(images);
   const unmatched: BindingReport['unmatched'] = [];
   const problems: InputProblem[] = [];
   const rewritten = objects.map((rendered) => {
+    if (!podSpec(rendered.object)) return rendered;
     const copy = { ...rendered, object: structuredClone(rendered.object), redacted: structuredClone(rendered.redacted) };
     const realSpec = podSpec(copy.object);
     const redactedSpec = podSpec(copy.redacted);

@@ -25,6 +25,15 @@ export const MAX_DOCUMENT_BYTES = 3 * MiB;
  */
 export const MAX_OBJECT_BYTES = 1.5 * MiB;
 
+/**
+ * `#{...}` expressions in one document. Each use of a variable is followed through the check
+ * that values keep the manifest's structure, in a text where it is a marker longer than the
+ * reference itself; real manifests hold dozens, generated ones a few thousand. A document made
+ * of little but references would make that text and its check several times larger than the
+ * document, so planning stops at this count.
+ */
+export const MAX_REFERENCES_PER_DOCUMENT = 50_000;
+
 /** "16 MiB", "1.5 MiB": how limits are named in messages. */
 export function formatBytes(bytes: number): string {
   if (bytes >= MiB) return `${Number((bytes / MiB).toFixed(1))} MiB`;

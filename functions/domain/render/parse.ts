@@ -1,52 +1,50 @@
 /**
- * From document text to Kubernetes objects, each with the place it was written.
+ * From a planned document (substitute.ts) to Kubernetes objects, each with the place it was
+ * written. verify.ts first checks the template and what the values do to it; this file reads
+ * the objects out of the verified YAML.
  *
- * A file is YAML with `---` separators, or JSON (JSON is YAML, so one parser serves both, and
- * duplicate keys are refused in JSON as well). YAML 1.2 core schema (`yes` stays a string),
- * with merge keys (`<<`). `kind: List`, and any `*List` kind that has `items`, is expanded
- * into its items (a custom kind such as `AllowList` without `items` is an ordinary object).
- * Empty documents (blank, comments only, `~`) are skipped but keep their number. A JSON
- * file holds one value (an object or a List); concatenated JSON objects are not read.
+ * A file is YAML with `---` separators, or strict JSON when its name ends in `.json` (json.ts;
+ * YAML reads JSON too, so one parser builds the objects). YAML 1.2 core schema (`yes` stays a
+ * string), with merge keys (`<<`) in YAML files. Duplicate keys are refused in both.
+ * `kind: List`, and any `*List` kind that has `items`, is expanded into its items (a custom
+ * kind such as `AllowList` without `items` is an ordinary object). Empty documents (blank,
+ * comments only, `~`) are skipped but keep their number. A JSON file holds one value (an
+ * object or a List).
  *
- * Lines in YAML syntax errors count in the substituted text; they equal the file's lines
- * unless a variable value spans several lines.
+ * Lines are always the file's: they come from the skeleton, which has no values in it.
+ * An object larger than MAX_OBJECT_BYTES as JSON is refused: etcd would refuse it.
  *
  * Every object needs apiVersion, a string kind and metadata.name. `metadata.generateName`
  * alone is refused: Conveyor applies with server-side apply, which needs a fixed name, and a
  * generated name would create a new object on every deployment.
  */
-import { isMap, isSeq, LineCounter, parseDocument, type Node, type YAMLError } from 'yaml';
+import { isMap, isSeq, type Node } from 'yaml';
 import { InvalidManifestError, type InputProblem } from '../errors.ts';
 import type { Manifest, RenderedObject, SourceLocation } from '../model.ts';
-import { asMapping } from './objects.ts';
-import { splitDocuments } from './split.ts';
-import { redactMarkers, type SubstitutedDocument } from './substitute.ts';
+import { createSearchBudget, type SearchBudget } from './culprits.ts';
+import { formatBytes, MAX_OBJECT_BYTES } from './limits.ts';
+import { asMapping, objectLabel } from './objects.ts';
+import { documentSizeProblem, jsonLargerThan } from './size.ts';
+import { documentsOf, isJsonFile } from './split.ts';
+import { redactMarkers, showUses, type DocumentPlan } from './substitute.ts';
+import { verifyPlan } from './verify.ts';
 
 /** Bounds alias expansion ("billion laughs"); real manifests use a handful at most. */
 const MAX_ALIAS_COUNT = 100;
 const LIST_KIND = 'List';
 const LIST_SUFFIX = 'List';
 
-/** Where a document starts: file, document number, first line. */
-export type DocumentOrigin = SourceLocation;
+const OBJECT_LIMIT = `${formatBytes(MAX_OBJECT_BYTES)} as JSON, the limit for one object (etcd refuses larger requests)`;
 
-/** One object of a document with the line where it starts. */
-export type ParsedObject = { object: Manifest; line: number };
+/** One object of a document: its data, the line where it starts, and its place in nested Lists (item indexes). */
+type FoundObject = { object: Manifest; line: number; path: number[] };
 
-export type ParsedDocument = { objects: ParsedObject[]; problems: InputProblem[] };
+/** The objects of one document, or the problems that keep it from being applied. */
+export type ParsedDocument = { objects: RenderedObject[]; problems: InputProblem[] };
 
 function typeName(value: unknown): string {
   if (value === null) return 'null';
   return Array.isArray(value) ? 'a sequence' : typeof value === 'object' ? 'a mapping' : `a ${typeof value}`;
-}
-
-function yamlProblem(error: YAMLError, origin: DocumentOrigin, lineCounter: LineCounter): InputProblem {
-  const position = lineCounter.linePos(error.pos[0]);
-  const message =
-    error.code === 'MULTIPLE_DOCS'
-      ? 'a document end marker "..." is followed by more content; separate documents with a line "---"'
-      : `invalid YAML: ${error.message} (column ${position.col})`;
-  return { source: { ...origin, line: origin.line + position.line - 1 }, message };
 }
 
 /** Problems with the identity fields of one object, prefixed for List items. */
@@ -76,53 +74,78 @@ function isListObject(data: Record<string, unknown>): boolean {
   return data.kind === LIST_KIND || (typeof data.kind === 'string' && data.kind.endsWith(LIST_SUFFIX) && 'items' in data);
 }
 
-/** Parses one document's (already substituted) text; problems are returned, not thrown. */
-export function parseDocumentText(text: string, origin: DocumentOrigin): ParsedDocument {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
-  const result: ParsedDocument = { objects: [], problems: [] };
-  if (doc.errors.length > 0) {
-    result.problems.push(...doc.errors.map((error) => yamlProblem(error, origin, lineCounter)));
-    return result;
-  }
-  const lineOf = (node: Node | null | undefined, fallback: number): number =>
-    node?.range ? origin.line + lineCounter.linePos(node.range[0]).line - 1 : fallback;
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  } catch (error) {
-    result.problems.push({ source: origin, message: `invalid YAML: ${(error as Error).message}` });
-    return result;
-  }
-  if (data === null || data === undefined) return result;
-
-  /** Adds the objects of one value to the result, expanding Lists (nested Lists too). */
-  const collect = (value: unknown, node: unknown, line: number, prefix: string): void => {
+/**
+ * The objects of one document's data, Lists expanded (nested Lists too), with identity
+ * problems in `problems`. `node` is the skeleton node of `value`, for lines.
+ */
+function collectObjects(value: unknown, node: unknown, origin: SourceLocation, lineOf: (node: Node) => number, problems: InputProblem[]): FoundObject[] {
+  const found: FoundObject[] = [];
+  const collect = (item: unknown, itemNode: unknown, line: number, prefix: string, path: number[]): void => {
     const source: SourceLocation = { ...origin, line };
-    const mapping = asMapping(value);
+    const mapping = asMapping(item);
     if (!mapping) {
       const what = prefix ? `${prefix}not a mapping` : 'document is not a mapping';
-      result.problems.push({ source, message: `${what} (found ${typeName(value)})` });
+      problems.push({ source, message: `${what} (found ${typeName(item)})` });
       return;
     }
     if (!isListObject(mapping)) {
-      const problems = identityProblems(mapping, prefix);
-      if (problems.length > 0) result.problems.push(...problems.map((message) => ({ source, message })));
-      else result.objects.push({ object: mapping as Manifest, line });
+      const identity = identityProblems(mapping, prefix);
+      if (identity.length > 0) problems.push(...identity.map((message) => ({ source, message })));
+      else found.push({ object: mapping as Manifest, line, path });
       return;
     }
     if (!Array.isArray(mapping.items)) {
-      result.problems.push({ source, message: `${prefix}${mapping.kind} has no items array` });
+      problems.push({ source, message: `${prefix}${mapping.kind} has no items array` });
       return;
     }
-    const itemsNode = isMap(node) ? node.get('items', true) : undefined;
-    mapping.items.forEach((item, index) => {
-      const itemNode = isSeq(itemsNode) ? (itemsNode.items[index] as Node | undefined) : undefined;
-      collect(item, itemNode, lineOf(itemNode, line), `${prefix}${mapping.kind} item ${index + 1}: `);
+    const itemsNode = isMap(itemNode) ? itemNode.get('items', true) : undefined;
+    mapping.items.forEach((listItem, index) => {
+      const listItemNode = isSeq(itemsNode) ? (itemsNode.items[index] as Node | undefined) : undefined;
+      const itemLine = listItemNode?.range ? lineOf(listItemNode) : line;
+      collect(listItem, listItemNode, itemLine, `${prefix}${mapping.kind} item ${index + 1}: `, [...path, index]);
     });
   };
-  collect(data, doc.contents, lineOf(doc.contents, origin.line), '');
-  return result;
+  const rootLine = (node as Node | null)?.range ? lineOf(node as Node) : origin.line;
+  collect(value, node, rootLine, '', []);
+  return found;
+}
+
+/** The item at `path` (List item indexes) of a document's data. */
+function itemAt(data: unknown, path: number[]): Manifest {
+  return path.reduce((value, index) => (value as { items: unknown[] }).items[index], data) as Manifest;
+}
+
+/**
+ * Verifies and parses one planned document into RenderedObjects; problems are returned, not
+ * thrown, so that every document of every file is reported at once. `budget` bounds the
+ * search for the variables that break documents (culprits.ts), across one rendering.
+ */
+export function parsePlan(plan: DocumentPlan, budget: SearchBudget): ParsedDocument {
+  const verified = verifyPlan(plan, budget);
+  if (Array.isArray(verified)) return { objects: [], problems: verified };
+  const origin: SourceLocation = { file: plan.file, document: plan.document, line: plan.line };
+  const { skeleton, real, redacted } = verified;
+  let data: unknown;
+  let redactedData: unknown;
+  try {
+    data = real.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    if (redacted) redactedData = redactMarkers(redacted.toJS({ maxAliasCount: MAX_ALIAS_COUNT }));
+  } catch (error) {
+    // Unresolved aliases, alias bombs, bad merge sources: names of the template, not values.
+    return { objects: [], problems: [{ source: origin, message: `invalid YAML: ${showUses((error as Error).message, plan)}` }] };
+  }
+  if (data === null || data === undefined) return { objects: [], problems: [] };
+
+  const problems: InputProblem[] = [];
+  const found = collectObjects(data, skeleton.document.contents, origin, skeleton.lineOf, problems);
+  const objects: RenderedObject[] = [];
+  for (const { object, line, path } of found) {
+    const source = { ...origin, line };
+    const shown = redactedData === undefined ? structuredClone(object) : itemAt(redactedData, path);
+    if (jsonLargerThan(object, MAX_OBJECT_BYTES)) problems.push({ source, message: `${objectLabel(shown)} is larger than ${OBJECT_LIMIT}` });
+    else objects.push({ object, redacted: shown, source });
+  }
+  return { objects, problems };
 }
 
 /** Throws one InvalidManifestError holding every problem, when there are any. */
@@ -131,43 +154,20 @@ export function throwProblems(problems: InputProblem[]): void {
 }
 
 /**
- * Parses a substituted document into RenderedObjects, validating the redacted text so that
- * no message can quote a sensitive value. When only the real text fails (a sensitive value
- * breaks the YAML), the problem names the variables, never the value.
- */
-export function parseSubstituted(doc: SubstitutedDocument): { objects: RenderedObject[]; problems: InputProblem[] } {
-  const origin: DocumentOrigin = { file: doc.file, document: doc.document, line: doc.line };
-  const redacted = parseDocumentText(doc.redacted, origin);
-  if (redacted.problems.length > 0) {
-    return { objects: [], problems: redacted.problems.map((problem) => ({ ...problem, message: redactMarkers(problem.message) })) };
-  }
-  const real = doc.real === doc.redacted ? redacted : parseDocumentText(doc.real, origin);
-  if (real.problems.length > 0 || real.objects.length !== redacted.objects.length) {
-    // Lines of the real text are not shown: a multi-line value shifts them, and they would
-    // hint at the value's shape. The uses of sensitive variables are what the user can fix.
-    const uses = doc.sensitiveUses.map((use) => `${use.name} (line ${use.line})`).join(', ');
-    const message =
-      `the value of sensitive variable ${uses} makes this document invalid (the text is not shown, to keep ` +
-      'the value secret); quote the reference or use a filter such as YamlSingleQuoteEscape or JsonEscape';
-    return { objects: [], problems: [{ source: { ...origin, line: doc.sensitiveUses[0]?.line ?? origin.line }, message }] };
-  }
-  const objects = redacted.objects.map((parsed, index) => ({
-    object: real === redacted ? structuredClone(parsed.object) : real.objects[index].object,
-    redacted: redactMarkers(parsed.object),
-    source: { ...origin, line: parsed.line },
-  }));
-  return { objects, problems: [] };
-}
-
-/**
- * Parses a whole file that needs no variables (`conveyor apply` of plain manifests).
- * Throws InvalidManifestError with every problem of the file.
+ * Parses a whole file that needs no variables: a `#{...}` in it is plain text. Throws
+ * InvalidManifestError with every problem of the file.
  */
 export function parseManifests(file: string, content: string): RenderedObject[] {
   const objects: RenderedObject[] = [];
   const problems: InputProblem[] = [];
-  for (const doc of splitDocuments(content)) {
-    const parsed = parseSubstituted({ ...doc, file, real: doc.text, redacted: doc.text, sensitiveUses: [] });
+  const budget = createSearchBudget();
+  for (const doc of documentsOf(file, content)) {
+    const oversized = documentSizeProblem(file, doc);
+    if (oversized) {
+      problems.push(oversized);
+      continue;
+    }
+    const parsed = parsePlan({ ...doc, file, json: isJsonFile(file), replacements: [] }, budget);
     objects.push(...parsed.objects);
     problems.push(...parsed.problems);
   }

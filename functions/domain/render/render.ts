@@ -4,22 +4,32 @@
  * validation error is terminal and thrown here, before anything could be applied:
  *
  * - InvalidManifestError: a system variable set by the project, malformed `#{...}` or an
- *   unknown filter, unparsable YAML, a document that is not an object, missing identity
- *   fields, a bad image map entry or container image, a duplicate object;
+ *   unknown filter, input over a limit of limits.ts (all files, one document before or after
+ *   substitution, one object), unparsable YAML, a `.json` file that is not strict JSON, a
+ *   variable whose value changes a manifest's structure, a document that is not an object,
+ *   missing identity fields, no object at all ("no objects to apply"), a bad image map entry
+ *   or container image, a duplicate object;
  * - AmbiguousVariableError: a used variable with two equally specific values;
  * - MissingVariablesError: every reference without a value, all at once.
+ *
+ * Documents are gone through twice, so that memory stays bounded: first every substitution is
+ * planned and sized, with no text built (a value used ten thousand times is refused from
+ * arithmetic); then each document is built, verified and parsed in turn, so that only one
+ * document's texts and YAML trees are alive at a time.
  *
  * The permission boundary needs the cluster's discovery (is a kind namespaced?), so it is a
  * separate async step: call `enforceBoundary` (boundary.ts) on the result, then
  * `applyPhases` (order.ts) to get the apply order.
  */
-import { MissingVariablesError, type InputProblem } from '../errors.ts';
+import { InvalidManifestError, MissingVariablesError, type InputProblem } from '../errors.ts';
 import type { RenderContext, RenderedObject, Variable } from '../model.ts';
+import { createSearchBudget } from './culprits.ts';
 import { parseImageMap, substituteImages, type BindingReport, type ImageMap } from './images.ts';
 import { assertNoDuplicates } from './order.ts';
-import { parseSubstituted, throwProblems } from './parse.ts';
-import { splitDocuments } from './split.ts';
-import { substituteDocument, type SubstitutedDocument, type SubstitutionProblems } from './substitute.ts';
+import { parsePlan, throwProblems } from './parse.ts';
+import { documentSizeProblem, inputSizeProblem, RenderedSize } from './size.ts';
+import { documentsOf, isJsonFile } from './split.ts';
+import { createPlanner, type SubstitutionProblems } from './substitute.ts';
 import { createVariableLookup } from './variables.ts';
 
 /** One manifest file as the user wrote it. */
@@ -44,26 +54,53 @@ export type RenderResult = {
   images: BindingReport;
 };
 
+/** Files named in the "no objects" message before the rest are counted. */
+const MAX_FILES_SHOWN = 10;
+
+function noObjects(files: ManifestFile[]): InvalidManifestError {
+  if (files.length === 0) return new InvalidManifestError([{ message: 'no objects to apply: no manifest file was given' }]);
+  const names = files.slice(0, MAX_FILES_SHOWN).map((file) => file.name).join(', ');
+  const more = files.length > MAX_FILES_SHOWN ? ` and ${files.length - MAX_FILES_SHOWN} more files` : '';
+  const holds = files.length === 1 ? 'holds' : 'hold';
+  const message = `no objects to apply: ${names}${more} ${holds} no Kubernetes object (only blank lines, comments, "---" separators, empty documents such as "~", or empty Lists)`;
+  return new InvalidManifestError([{ message }]);
+}
+
 /** Renders every file; throws the errors listed in the file comment. */
 export function renderManifests(input: RenderInput): RenderResult {
   parseImageMap(input.images ?? {});
   const lookup = createVariableLookup(input.variables, input.context);
+  const tooLarge = inputSizeProblem(input.files);
+  if (tooLarge) throw new InvalidManifestError([tooLarge]);
 
+  const files = input.files.map((file) => ({ name: file.name, json: isJsonFile(file.name), documents: documentsOf(file.name, file.content) }));
+  const plan = createPlanner(lookup);
   const found: SubstitutionProblems = { problems: [], missing: [] };
-  const documents: SubstitutedDocument[] = input.files.flatMap((file) =>
-    splitDocuments(file.content).map((doc) => substituteDocument(file.name, doc, lookup, found)),
-  );
-  throwProblems(found.problems);
+  const sizes = new RenderedSize();
+  for (const file of files) {
+    for (const doc of file.documents) {
+      const oversized = documentSizeProblem(file.name, doc);
+      if (oversized) found.problems.push(oversized);
+      else sizes.add(plan(file.name, doc, file.json, found));
+    }
+  }
+  throwProblems([...found.problems, ...sizes.problems()]);
   if (found.missing.length > 0) throw new MissingVariablesError(found.missing);
 
   const parsed: RenderedObject[] = [];
   const problems: InputProblem[] = [];
-  for (const doc of documents) {
-    const result = parseSubstituted(doc);
-    parsed.push(...result.objects);
-    problems.push(...result.problems);
+  // Planned again, one document at a time; the first pass reported every substitution problem.
+  const reported: SubstitutionProblems = { problems: [], missing: [] };
+  const budget = createSearchBudget();
+  for (const file of files) {
+    for (const doc of file.documents) {
+      const result = parsePlan(plan(file.name, doc, file.json, reported), budget);
+      for (const object of result.objects) parsed.push(object);
+      problems.push(...result.problems);
+    }
   }
   throwProblems(problems);
+  if (parsed.length === 0) throw noObjects(input.files);
 
   const { objects, report } = substituteImages(parsed, input.images ?? {});
   assertNoDuplicates(objects, input.context.target.namespace);

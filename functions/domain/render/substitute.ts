@@ -9,39 +9,80 @@
  * Octopus templates (`#{if}`, `#{each}`), indexers, filter arguments, and an unterminated `#{`.
  * A value is inserted as it is: a `#{...}` inside a value is not expanded.
  *
- * Two texts come out: the real one and a redacted one in which each sensitive value's
- * contribution (after filters) is a marker made of letters only, so the redacted text parses
- * exactly like the real one; after parsing, `redactMarkers` turns the marker into `***`.
- * (Writing `***` into the text would make YAML read an alias.)
+ * Substitution is planned before any text is built: a planner (`createPlanner`) finds every
+ * expression of a document and its value, so that sizes are checked (size.ts) before a byte is
+ * concatenated, and several texts are built from one plan with `buildText`:
+ * - the real text, which is applied (`realValue`);
+ * - the skeleton (`skeletonValue`), where each variable use is a unique marker of letters
+ *   only: it holds no value at all, so it shows the structure the author wrote (verify.ts
+ *   compares the real text's structure with it) and its messages can never quote a value;
+ * - the redacted text (`redactedValue`), where each sensitive value is a redaction marker;
+ *   after parsing, `redactMarkers` turns the markers into `***`. (Writing `***` into the text
+ *   would make YAML read an alias.)
+ *
+ * Markers are unique per use (a prefix, the use's index in upper-case letters, then `x`), so
+ * that two sensitive keys of one mapping stay two keys.
  */
 import type { InputProblem } from '../errors.ts';
 import type { SourceLocation } from '../model.ts';
 import { findFilter, FILTER_NAMES, type Filter } from './filters.ts';
+import { MAX_REFERENCES_PER_DOCUMENT } from './limits.ts';
 import type { DocumentText } from './split.ts';
 import type { VariableLookup } from './variables.ts';
 
 /** What a sensitive value looks like in stored and logged manifests. */
 export const REDACTED = '***';
 
-/** Stands for a sensitive value in the redacted text; letters only, so valid in any YAML or JSON scalar. */
-export const REDACTION_MARKER = 'CONVEYORxREDACTEDxVALUE';
+/** Markers stand for values; letters only, so valid in any YAML or JSON scalar and in a key. */
+const USE_MARKER_PREFIX = 'CONVEYORxUSEx';
+const USE_MARKER = /CONVEYORxUSEx([A-Z]+)x/g;
+const REDACTION_MARKER_PREFIX = 'CONVEYORxREDACTEDx';
+const REDACTION_MARKER = /CONVEYORxREDACTEDx[A-Z]+x/g;
+const MARKER_BASE = 26;
+const FIRST_LETTER = 'A'.charCodeAt(0);
 
 /** `##{` (escape), or `#{` up to the next `}` on the same line (group 2 empty when unterminated). */
 const EXPRESSION = /##\{|#\{([^}\n]*)(\}?)/g;
 const ESCAPE = '##{';
+const ESCAPED = '#{';
 const NAME = /^[A-Za-z0-9._-]+$/;
 const ESCAPE_HINT = 'write "##{" for a literal "#{"';
 
-/** A substituted document: its real and redacted text, and where it used sensitive variables. */
-export type SubstitutedDocument = DocumentText & {
-  file: string;
-  real: string;
-  redacted: string;
-  /** Each use of a sensitive variable, by name and line in the file. */
-  sensitiveUses: { name: string; line: number }[];
+/** The variable of one reference. */
+export type VariableUse = {
+  /** As written in the reference. */
+  name: string;
+  /** Lower-case name: names are case-insensitive, so this identifies the variable. */
+  key: string;
+  sensitive: boolean;
 };
 
-/** Everything substitution found wrong in one document; nothing is thrown here. */
+/** One `#{...}` with a value, or one `##{`, and what the real text gets in its place. */
+export type Replacement = {
+  /** Offsets of the expression in the document text. */
+  start: number;
+  end: number;
+  /** Line in the file. */
+  line: number;
+  /** The value after filters (`#{` for the escape). */
+  value: string;
+  /** UTF-8 sizes of the value and of the expression it replaces. */
+  valueBytes: number;
+  expressionBytes: number;
+  /** The variable of a reference; undefined for the escape. */
+  variable?: VariableUse;
+};
+
+/** A document with every substitution found, none applied yet. */
+export type DocumentPlan = DocumentText & {
+  file: string;
+  /** Strict JSON (json.ts) instead of YAML: decided by the file name. */
+  json: boolean;
+  /** In text order. References without a value and malformed expressions are not here: they are problems. */
+  replacements: Replacement[];
+};
+
+/** Everything substitution found wrong; nothing is thrown for these. */
 export type SubstitutionProblems = {
   /** Malformed expressions and unknown filters. */
   problems: InputProblem[];
@@ -50,6 +91,9 @@ export type SubstitutionProblems = {
 };
 
 type Expression = { name: string; filters: Filter[] };
+
+/** What one expression text (`Name | ToLower`) stands for; computed once per text. */
+type Resolution = { error: string } | { missing: string } | { value: string; valueBytes: number; variable: VariableUse };
 
 function parseExpression(body: string): { expression?: Expression; error?: string } {
   if (body.includes('#{')) return { error: `nested variable references are not supported (${ESCAPE_HINT})` };
@@ -77,56 +121,131 @@ function lineCounter(text: string, firstLine: number): (index: number) => number
   };
 }
 
+/** Plans the substitutions of one document of `file`; problems go into `found`. */
+export type Planner = (file: string, doc: DocumentText, json: boolean, found: SubstitutionProblems) => DocumentPlan;
+
 /**
- * Substitutes every expression of one document. Problems are collected into `found` so
- * that the caller can report all of them, across files, at once.
+ * A planner for one deployment. Each distinct expression is looked up and filtered once, so a
+ * value used ten thousand times costs one filter run and no copy. Problems go into `found`, so
+ * that the caller reports all of them, across files, at once. Throws AmbiguousVariableError
+ * (from the lookup) for a used variable with two equally specific values.
  */
-export function substituteDocument(
-  file: string,
-  doc: DocumentText,
-  lookup: VariableLookup,
-  found: SubstitutionProblems,
-): SubstitutedDocument {
-  const sensitiveUses: SubstitutedDocument['sensitiveUses'] = [];
-  let real = '';
-  let redacted = '';
-  let last = 0;
-  const lineAt = lineCounter(doc.text, doc.line);
-  for (const match of doc.text.matchAll(EXPRESSION)) {
-    const source: SourceLocation = { file, document: doc.document, line: lineAt(match.index) };
-    let realPart = match[0];
-    let redactedPart = match[0];
-    if (match[0] === ESCAPE) {
-      realPart = redactedPart = '#{';
-    } else if (match[2] !== '}') {
-      found.problems.push({ source, message: `unterminated "#{" (${ESCAPE_HINT})` });
-    } else {
-      const { expression, error } = parseExpression(match[1]);
-      if (error || !expression) {
-        found.problems.push({ source, message: `invalid variable expression "${match[0]}": ${error}` });
-      } else {
-        const resolved = lookup(expression.name);
-        if (!resolved) {
-          found.missing.push({ name: expression.name, source });
-        } else {
-          realPart = expression.filters.reduce((value, filter) => filter(value), resolved.value);
-          redactedPart = resolved.sensitive ? REDACTION_MARKER : realPart;
-          if (resolved.sensitive) sensitiveUses.push({ name: expression.name, line: source.line });
-        }
+export function createPlanner(lookup: VariableLookup): Planner {
+  const resolutions = new Map<string, Resolution>();
+  const resolve = (body: string): Resolution => {
+    const known = resolutions.get(body);
+    if (known) return known;
+    const { expression, error } = parseExpression(body);
+    let resolution: Resolution;
+    if (error || !expression) resolution = { error: error ?? 'invalid expression' };
+    else {
+      const resolved = lookup(expression.name);
+      if (!resolved) resolution = { missing: expression.name };
+      else {
+        const value = expression.filters.reduce((text, filter) => filter(text), resolved.value);
+        const variable = { name: expression.name, key: expression.name.toLowerCase(), sensitive: resolved.sensitive };
+        resolution = { value, valueBytes: Buffer.byteLength(value), variable };
       }
     }
-    real += doc.text.slice(last, match.index) + realPart;
-    redacted += doc.text.slice(last, match.index) + redactedPart;
-    last = match.index + match[0].length;
-  }
-  real += doc.text.slice(last);
-  redacted += doc.text.slice(last);
-  return { ...doc, file, real, redacted, sensitiveUses };
+    resolutions.set(body, resolution);
+    return resolution;
+  };
+
+  return (file, doc, json, found) => {
+    // Stops at MAX_REFERENCES_PER_DOCUMENT expressions, with a problem: the rest is not planned.
+    const replacements: Replacement[] = [];
+    const lineAt = lineCounter(doc.text, doc.line);
+    let expressions = 0;
+    for (const match of doc.text.matchAll(EXPRESSION)) {
+      const line = lineAt(match.index);
+      const source: SourceLocation = { file, document: doc.document, line };
+      expressions += 1;
+      if (expressions > MAX_REFERENCES_PER_DOCUMENT) {
+        found.problems.push({ source, message: `this document holds more than ${MAX_REFERENCES_PER_DOCUMENT} "#{...}" expressions, the limit for one document` });
+        break;
+      }
+      const span = { start: match.index, end: match.index + match[0].length, line, expressionBytes: Buffer.byteLength(match[0]) };
+      if (match[0] === ESCAPE) {
+        replacements.push({ ...span, value: ESCAPED, valueBytes: ESCAPED.length });
+        continue;
+      }
+      if (match[2] !== '}') {
+        found.problems.push({ source, message: `unterminated "#{" (${ESCAPE_HINT})` });
+        continue;
+      }
+      const resolution = resolve(match[1]);
+      if ('error' in resolution) found.problems.push({ source, message: `invalid variable expression "${match[0]}": ${resolution.error}` });
+      else if ('missing' in resolution) found.missing.push({ name: resolution.missing, source });
+      else replacements.push({ ...span, value: resolution.value, valueBytes: resolution.valueBytes, variable: resolution.variable });
+    }
+    return { ...doc, file, json, replacements };
+  };
 }
 
-/** Replaces the redaction marker by `***` in every string and key of parsed data. */
+/** What one replacement becomes in a text; `index` is its place in the plan. */
+export type Pick = (replacement: Replacement, index: number) => string;
+
+/** The document's text with `pick` in place of each replacement. */
+export function buildText(plan: DocumentPlan, pick: Pick): string {
+  const parts: string[] = [];
+  let last = 0;
+  plan.replacements.forEach((replacement, index) => {
+    parts.push(plan.text.slice(last, replacement.start), pick(replacement, index));
+    last = replacement.end;
+  });
+  parts.push(plan.text.slice(last));
+  return parts.join('');
+}
+
+/** `index` in upper-case letters, base 26: 0 → A, 26 → BA. */
+function letters(index: number): string {
+  let text = '';
+  let rest = index;
+  do {
+    text = String.fromCharCode(FIRST_LETTER + (rest % MARKER_BASE)) + text;
+    rest = Math.floor(rest / MARKER_BASE);
+  } while (rest > 0);
+  return text;
+}
+
+/** The marker of use `index` in the skeleton. */
+export function useMarker(index: number): string {
+  return `${USE_MARKER_PREFIX}${letters(index)}x`;
+}
+
+/** The marker of sensitive use `index` in the redacted text. */
+export function redactionMarker(index: number): string {
+  return `${REDACTION_MARKER_PREFIX}${letters(index)}x`;
+}
+
+export const realValue: Pick = (replacement) => replacement.value;
+export const skeletonValue: Pick = (replacement, index) => (replacement.variable ? useMarker(index) : replacement.value);
+export const redactedValue: Pick = (replacement, index) => (replacement.variable?.sensitive ? redactionMarker(index) : replacement.value);
+
+/** Whether skeleton text holds a use marker, i.e. a value goes there. */
+export function holdsUse(text: string): boolean {
+  return text.includes(USE_MARKER_PREFIX);
+}
+
+/** Indexes of the uses whose markers `text` holds. */
+export function usesIn(text: string): number[] {
+  return [...text.matchAll(USE_MARKER)].map((match) => [...match[1]].reduce((n, letter) => n * MARKER_BASE + letter.charCodeAt(0) - FIRST_LETTER, 0));
+}
+
+/** Skeleton text as a person reads it: each marker shown as the reference it stands for. */
+export function showUses(text: string, plan: DocumentPlan): string {
+  if (!holdsUse(text)) return text;
+  const names = usesIn(text).map((index) => plan.replacements[index]?.variable?.name);
+  let next = 0;
+  return text.replace(USE_MARKER, (marker) => {
+    const name = names[next++];
+    return name === undefined ? marker : `#{${name}}`;
+  });
+}
+
+/** Replaces every redaction marker by `***` in every string and key of parsed data. */
 export function redactMarkers<T>(value: T): T {
-  if (typeof value === 'string') return value.replaceAll(REDACTION_MARKER, REDACTED) as T;
+  if (typeof value === 'string') return (value.includes(REDACTION_MARKER_PREFIX) ? value.replace(REDACTION_MARKER, REDACTED) : value) as T;
   if (Array.isArray(value)) return value.map((item) => redactMarkers(item)) as T;
   if (typeof value === 'object' && value !== null) {
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [redactMarkers(key), redactMarkers(item)])) as T;

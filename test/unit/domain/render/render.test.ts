@@ -168,6 +168,35 @@ describe('renderManifests', () => {
     expect(error.message).toContain('image map entry "nginx": "latest@sha256:short"');
   });
 
+  it.each([
+    ['an empty file', [{ name: 'empty.yaml', content: '' }]],
+    ['comments only', [{ name: 'notes.yaml', content: '# nothing\n# here\n' }]],
+    ['only "---" separators', [{ name: 'dashes.yaml', content: '---\n---\n--- # end\n' }]],
+    ['empty documents', [{ name: 'nulls.yaml', content: '~\n---\nnull\n---\n\n' }]],
+    ['an empty List', [{ name: 'list.yaml', content: 'apiVersion: v1\nkind: List\nitems: []\n' }]],
+    ['a blank JSON file', [{ name: 'blank.json', content: ' \n' }]],
+    ['several empty files', [{ name: 'a.yaml', content: '' }, { name: 'b.yml', content: '# b\n' }]],
+  ])('refuses %s: no objects to apply, naming the files', (_title, files) => {
+    // Act
+    const error = thrown(() => renderManifests(input({ files, variables: [] })));
+
+    // Assess
+    expect(error).toBeInstanceOf(InvalidManifestError);
+    expect(error.message).toContain('no objects to apply');
+    for (const file of files) expect(error.message).toContain(file.name);
+  });
+
+  it('refuses a step without files: no objects to apply', () => {
+    const error = thrown(() => renderManifests(input({ files: [], variables: [] })));
+    expect(error.message).toBe('no objects to apply: no manifest file was given');
+  });
+
+  it('skips empty documents among objects', () => {
+    const content = '# header\n---\n~\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n';
+    const { objects } = renderManifests(input({ files: [{ name: 'a.yaml', content }], variables: [] }));
+    expect(objects.map((o) => [o.object.metadata.name, o.source.document])).toEqual([['a', 2]]);
+  });
+
   it('refuses the same object in two files, counting a missing namespace as the target namespace', () => {
     const cm = (namespace: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: same\n${namespace}`;
     const files = [{ name: 'a.yaml', content: cm('') }, { name: 'b.yaml', content: cm('  namespace: team-a\n') }];
