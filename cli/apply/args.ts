@@ -3,6 +3,8 @@
  * naming the flag, before any file is read or any cluster is contacted.
  */
 import { parseArgs } from 'node:util';
+import { formatBytes, MAX_INPUT_BYTES } from '#domain/render/limits.ts';
+import { namespaceProblem, showNamespace } from '#domain/render/namespace.ts';
 import { UsageError } from '../errors.ts';
 
 export const APPLY_HELP = `usage: conveyor apply -f FILE [-f FILE ...] --kubeconfig PATH [options]
@@ -10,15 +12,21 @@ export const APPLY_HELP = `usage: conveyor apply -f FILE [-f FILE ...] --kubecon
 Renders manifests (variables, images), checks them against the target's namespace, applies
 them with server-side apply (field manager "conveyor") and, with --wait, waits for the rollout.
   -f, --filename FILE     manifest file (YAML or JSON, multi-document, Lists; a DeployContainers
-                          spec runs the deploy-containers step); '-' reads stdin; repeatable
+                          spec runs the deploy-containers step), or a directory of .yaml, .yml
+                          and .json files; '-' reads stdin; repeatable. All -f input and the
+                          --variables file together may be at most ${formatBytes(MAX_INPUT_BYTES)} of UTF-8 text
   --kubeconfig PATH       kubeconfig to use (default: $KUBECONFIG, then ~/.kube/config)
   --context NAME          kubeconfig context (default: its current context)
-  --namespace NS          confine every object to NS (objects naming another namespace, and
-                          cluster-scoped kinds, are rejected); without it the target is an admin
-                          target and namespaced objects default to the context's namespace
+  -n, --namespace NS      confine every object to NS: objects naming another namespace, and
+                          cluster-scoped kinds, are rejected (default: the context's namespace,
+                          else "default"; objects are always confined unless --admin is given)
+  --admin                 an admin target: any namespace and cluster-scoped kinds are allowed;
+                          cannot be combined with --namespace
+  --default-namespace NS  with --admin: where objects that name no namespace go (default: the
+                          context's namespace, else "default")
   --var NAME=VALUE        a variable for #{NAME}; repeatable
   --sensitive-var NAME=VALUE  a variable whose value is masked in all output; repeatable
-  --variables FILE        variables file (YAML/JSON): {NAME: VALUE} or a list of
+  --variables FILE        variables file (YAML/JSON; '-' reads stdin): {NAME: VALUE} or a list of
                           {name, values: [{value, sensitive, scope}]}
   --image REPO=REF        bind images of REPO to tag or digest REF; repeatable
   --strategy S            deploy-containers strategy: Recreate, RollingUpdate or BlueGreen
@@ -26,7 +34,9 @@ them with server-side apply (field manager "conveyor") and, with --wait, waits f
   --deployment-id ID      #{Conveyor.Deployment.Id} (default: generated)
   --force                 take fields owned by other field managers
   --wait                  wait until every object is ready (rollout rules per kind)
-  --timeout SECONDS       give up waiting after SECONDS (default 300)
+  --timeout SECONDS       the whole command's deadline (default 300): reading, connecting,
+                          dry run, apply (every request retried on 429/5xx/resets until then)
+                          and the wait all end by it
   --dry-run               validate on the server, change nothing
   --output text|json      text (default): progress as it happens; json: the final result
 
@@ -40,7 +50,12 @@ export type ApplyArgs = {
   files: string[];
   kubeconfig?: string;
   context?: string;
+  /** The namespace every object is confined to (--namespace); absent: the context's. */
   namespace?: string;
+  /** An admin target (--admin): no confining namespace, cluster-scoped kinds allowed. */
+  admin: boolean;
+  /** With --admin: where objects that name no namespace go; absent: the context's namespace. */
+  defaultNamespace?: string;
   vars: { name: string; value: string; sensitive: boolean }[];
   variablesFile?: string;
   images: Record<string, string>;
@@ -68,6 +83,8 @@ export function parseApplyArgs(argv: string[]): ApplyArgs {
         kubeconfig: { type: 'string' },
         context: { type: 'string' },
         namespace: { type: 'string', short: 'n' },
+        admin: { type: 'boolean', default: false },
+        'default-namespace': { type: 'string' },
         var: { type: 'string', multiple: true },
         'sensitive-var': { type: 'string', multiple: true },
         variables: { type: 'string' },
@@ -91,6 +108,7 @@ export function parseApplyArgs(argv: string[]): ApplyArgs {
   if (values.help) return { help: true } as ApplyArgs;
   const files: string[] = values.filename ?? [];
   if (files.length === 0) throw new UsageError('at least one -f FILE is required');
+  checkNamespaceFlags(values.namespace, values.admin, values['default-namespace']);
   const pair = (flag: string, text: string, sensitive = false) => {
     const eq = text.indexOf('=');
     // A sensitive argument without '=' may be the bare secret: never echo it.
@@ -125,6 +143,8 @@ export function parseApplyArgs(argv: string[]): ApplyArgs {
     kubeconfig: values.kubeconfig,
     context: values.context,
     namespace: values.namespace,
+    admin: values.admin,
+    defaultNamespace: values['default-namespace'],
     vars,
     variablesFile: values.variables,
     images,
@@ -138,4 +158,22 @@ export function parseApplyArgs(argv: string[]): ApplyArgs {
     output: values.output,
     help: false,
   };
+}
+
+/**
+ * The namespace flags: a namespace is the target's permission boundary, so a blank or
+ * malformed value is refused (it must never read as "no namespace", which would be admin),
+ * and admin mode is only ever asked for explicitly.
+ */
+function checkNamespaceFlags(namespace: string | undefined, admin: boolean, defaultNamespace: string | undefined): void {
+  if (admin && namespace !== undefined) {
+    throw new UsageError(`--admin and --namespace ${showNamespace(namespace)} contradict: --namespace confines every object to one namespace, --admin allows any; give one of them`);
+  }
+  if (defaultNamespace !== undefined && !admin) {
+    throw new UsageError(`--default-namespace ${showNamespace(defaultNamespace)} needs --admin: a confined target puts every object in its namespace (--namespace)`);
+  }
+  for (const [flag, value] of [['--namespace', namespace], ['--default-namespace', defaultNamespace]] as const) {
+    const problem = value === undefined ? undefined : namespaceProblem(value);
+    if (problem) throw new UsageError(`${flag} ${showNamespace(value!)}: ${problem}`);
+  }
 }

@@ -5,6 +5,7 @@
 import type { EngineEvent } from '#domain/engine/events.ts';
 import { describe } from '#domain/engine/events.ts';
 import type { ApplyStepResult } from '#domain/engine/apply-step.ts';
+import { PartialApplyError } from '#domain/errors.ts';
 import type { ObjectRef } from '#domain/model.ts';
 
 type Writer = { write(text: string): unknown; isTTY?: boolean; columns?: number };
@@ -48,7 +49,10 @@ export class Reporter {
   }
 
   error(error: Error): void {
-    if (this.mode === 'json') this.out.write(`${JSON.stringify({ state: 'error', error: { type: error.name, message: error.message } }, null, 2)}\n`);
+    if (this.mode !== 'json') return;
+    // A step that stopped part-way says what the cluster holds, as lists a script can read.
+    const partial = error instanceof PartialApplyError ? { applied: error.applied, notApplied: error.notApplied } : {};
+    this.out.write(`${JSON.stringify({ state: 'error', error: { type: error.name, message: error.message, ...partial } }, null, 2)}\n`);
   }
 
   private clear(): string {

@@ -4,20 +4,19 @@
  * applied), 3 cluster or authentication error.
  */
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { Deadline } from '#domain/deadline.ts';
 import { runApplyStep, type ApplyStepRequest } from '#domain/engine/apply-step.ts';
 import { categoryOf, DeployError, ERROR_CATEGORIES } from '#domain/errors.ts';
 import type { Variable } from '#domain/model.ts';
 import { KubernetesCluster } from '#adapters/kubernetes/client.ts';
 import { APPLY_HELP, parseApplyArgs, type ApplyArgs } from '../apply/args.ts';
+import { readApplyInput, type ApplyInput } from '../apply/input.ts';
 import { kubeconfigPath, targetFromKubeconfig } from '../apply/kubeconfig-target.ts';
 import { Reporter } from '../apply/reporter.ts';
 import { parseVariablesFile } from '../apply/variables.ts';
 import { UsageError } from '../errors.ts';
 
 export const EXIT = { done: 0, rolloutFailed: 1, badInput: 2, cluster: 3 } as const;
-const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/i;
 
 export async function run(argv: string[]): Promise<number> {
   let args: ApplyArgs;
@@ -30,13 +29,15 @@ export async function run(argv: string[]): Promise<number> {
     console.log(APPLY_HELP);
     return EXIT.done;
   }
+  // --timeout bounds the whole command: reading, connecting, discovery, dry run, apply, wait.
+  const deadline = Deadline.after(args.timeoutSeconds * 1000);
   const out = new Reporter(process.stdout, args.output);
   let cluster: KubernetesCluster | undefined;
   try {
-    const request = buildRequest(args);
-    const { target } = targetFromKubeconfig(kubeconfigPath(args.kubeconfig), args.context, args.namespace);
-    cluster = await KubernetesCluster.connect(target);
-    const result = await runApplyStep({ ...request, target }, cluster, (e) => out.event(e));
+    const request = buildRequest(args, readApplyInput(args));
+    const { target } = targetFromKubeconfig(kubeconfigPath(args.kubeconfig), args.context, args);
+    cluster = await KubernetesCluster.connect(target, {}, { deadline });
+    const result = await runApplyStep({ ...request, target, deadline }, cluster, (e) => out.event(e));
     out.result(result);
     return result.state === 'failed' || result.state === 'timeout' ? EXIT.rolloutFailed : EXIT.done;
   } catch (error) {
@@ -59,12 +60,12 @@ function fail(reporter: Reporter, error: Error, code: number, text = error.messa
   return code;
 }
 
-function buildRequest(args: ApplyArgs): Omit<ApplyStepRequest, 'target'> {
-  const variables: Variable[] = args.variablesFile ? parseVariablesFile(args.variablesFile, readInput(args.variablesFile)) : [];
+function buildRequest(args: ApplyArgs, input: ApplyInput): Omit<ApplyStepRequest, 'target'> {
+  const variables: Variable[] = input.variables ? parseVariablesFile(input.variables.file, input.variables.text) : [];
   for (const v of args.vars) variables.push({ name: v.name, values: [{ value: v.value, sensitive: v.sensitive }] });
   const deploymentId = args.deploymentId ?? `cli-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   return {
-    files: args.files.flatMap(expandFile),
+    files: input.manifests,
     variables,
     context: { environment: args.environment, project: 'conveyor-cli', releaseNumber: '0.0.0', deploymentId, step: 'apply', target: { name: 'cli', tags: [] } },
     images: args.images,
@@ -74,27 +75,4 @@ function buildRequest(args: ApplyArgs): Omit<ApplyStepRequest, 'target'> {
     wait: args.wait,
     timeoutMs: args.timeoutSeconds * 1000,
   };
-}
-
-/** A file, '-' for stdin, or a directory of .yaml/.yml/.json files (sorted, not recursive). */
-function expandFile(path: string): { name: string; content: string }[] {
-  if (path === '-') return [{ name: '<stdin>', content: readInput('-') }];
-  let isDirectory = false;
-  try {
-    isDirectory = statSync(path).isDirectory();
-  } catch {
-    throw new UsageError(`${path}: no such file or directory`);
-  }
-  if (!isDirectory) return [{ name: path, content: readInput(path) }];
-  const files = readdirSync(path).filter((f) => MANIFEST_EXTENSIONS.test(f)).sort();
-  if (!files.length) throw new UsageError(`${path}: the directory holds no .yaml, .yml or .json file`);
-  return files.map((f) => ({ name: join(path, f), content: readInput(join(path, f)) }));
-}
-
-function readInput(path: string): string {
-  try {
-    return readFileSync(path === '-' ? 0 : path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`${path}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
 }

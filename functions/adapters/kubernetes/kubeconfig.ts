@@ -2,7 +2,12 @@
  * Builds the @kubernetes/client-node configuration for one target, in memory only: credentials
  * are resolved at run time and must never touch a file. TLS verification is on unless the
  * target explicitly says `skipTlsVerify`; the target's CA bundle replaces the system roots.
+ *
+ * The target is checked first (API server URL, PEM of CA, certificate and key, key matching
+ * certificate): otherwise these mistakes surface only at the first request, as a TLS or
+ * connection failure ("cannot reach") that points at the network instead of the target.
  */
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { KubeConfig, type Cluster, type RequestContext, type User } from '@kubernetes/client-node';
 import type { Target } from '#domain/model.ts';
 import { EksTokenSource, resolveEksEndpoint, type AssumeRole, type CredentialsProvider, type DescribeCluster } from './eks.ts';
@@ -28,7 +33,7 @@ export type AwsDeps = {
 /** What a KubernetesCluster needs about one target: the client configuration and the error context. */
 export type TargetConnection = { kubeConfig: ConveyorKubeConfig; errors: ErrorContext };
 
-type Dispatcher = { close(): Promise<void> };
+type Dispatcher = { close(): Promise<void>; destroy(): Promise<void> };
 
 /**
  * A KubeConfig that (1) always verifies TLS unless the cluster says skipTLSVerify — client-node
@@ -64,7 +69,9 @@ export class ConveyorKubeConfig extends KubeConfig {
     this.closed = true;
     const pool = this.pool;
     this.pool = undefined;
-    await pool?.close().catch(() => {});
+    // destroy, not close: close would wait for a connection still opening to a server that
+    // never answers (undici's own connect timeout), keeping a finished step alive past its deadline.
+    await pool?.destroy().catch(() => {});
   }
 }
 
@@ -120,6 +127,7 @@ export async function buildKubeConfig(target: Target, aws: AwsDeps = {}): Promis
     }
   }
   if (!server) throw new TargetConfigurationError(`target "${target.name}" has no API server url`);
+  checkTarget(target, server);
   const cluster: Cluster = { name: CLUSTER_NAME, server, skipTLSVerify: target.skipTlsVerify === true, ...(caData ? { caData } : {}) };
   kc.loadFromOptions({
     clusters: [cluster],
@@ -138,4 +146,86 @@ export async function buildKubeConfig(target: Target, aws: AwsDeps = {}): Promis
     },
   };
   return { kubeConfig: kc, errors };
+}
+
+/** The URL schemes client-node can talk to an API server with. */
+const SERVER_PROTOCOLS = new Set(['https:', 'http:']);
+/** What every API server URL starts with; without it "localhost:6443" would parse as scheme "localhost". */
+const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+/** A URL in a message is cut here: it is quoted for the reader, not stored. */
+const MAX_SHOWN_URL = 200;
+const CERTIFICATE_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+const PRIVATE_KEY_BEGIN = /-----BEGIN ([A-Z]+ )*PRIVATE KEY-----/;
+/** PKCS#8 encrypted, or OpenSSL's legacy encrypted PEM (a Proc-Type header). */
+const ENCRYPTED_KEY = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type:\s*4,ENCRYPTED/;
+
+/**
+ * A URL as messages may show it: everything between the scheme and the last '@' (user
+ * information, which may hold a password, even one with '/' or '#' in it) becomes ***, and the
+ * text is quoted so blanks stay visible.
+ */
+export function showUrl(url: string): string {
+  const safe = url.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[\s\S]*@/i, '$1***@');
+  return JSON.stringify(safe.length > MAX_SHOWN_URL ? `${safe.slice(0, MAX_SHOWN_URL)}…` : safe);
+}
+
+/**
+ * Throws TargetConfigurationError for a target that cannot work as configured. Messages name
+ * the target and what is wrong, never the key or a password.
+ */
+export function checkTarget(target: Target, server: string): void {
+  const fail = (message: string) => new TargetConfigurationError(`target "${target.name}": ${message}`);
+  checkServerUrl(server, fail);
+  if (target.caPem !== undefined) certificates(target.caPem, 'the CA bundle', fail);
+  if (target.account.kind === 'certificate') {
+    const [certificate] = certificates(target.account.certPem, 'the client certificate', fail);
+    const key = privateKey(target.account.keyPem, fail);
+    if (!certificate!.checkPrivateKey(key)) {
+      throw fail(`the client key does not match the client certificate (subject ${certificate!.subject.replaceAll('\n', ', ')}): they must be a pair`);
+    }
+  }
+}
+
+type Fail = (message: string) => TargetConfigurationError;
+
+function checkServerUrl(server: string, fail: Fail): void {
+  // User information in the URL would be sent to every proxy and printed in every message.
+  // Checked on the text, before parsing: a password holding '/' or '#' makes the URL unparsable.
+  if (SCHEME.test(server) && server.replace(SCHEME, '').includes('@')) {
+    throw fail(`the API server URL ${showUrl(server)} carries credentials, which are refused: put them in the target's account`);
+  }
+  let url: URL;
+  try {
+    if (!SCHEME.test(server)) throw new TypeError('no scheme');
+    url = new URL(server);
+  } catch {
+    throw fail(`the API server URL ${showUrl(server)} is not a URL (expected https://HOST[:PORT])`);
+  }
+  if (!SERVER_PROTOCOLS.has(url.protocol)) throw fail(`the API server URL ${showUrl(server)} must use https (or http), not "${url.protocol.replace(/:$/, '')}"`);
+  if (!url.hostname) throw fail(`the API server URL ${showUrl(server)} has no host`);
+}
+
+/** Every certificate of a PEM bundle, parsed; at least one. */
+function certificates(pem: string, what: string, fail: Fail): X509Certificate[] {
+  const blocks = pem.match(CERTIFICATE_BLOCK) ?? [];
+  if (blocks.length === 0) throw fail(`${what} is not PEM: it holds no "-----BEGIN CERTIFICATE-----" block`);
+  return blocks.map((block, i) => {
+    try {
+      return new X509Certificate(block);
+    } catch {
+      throw fail(`${what} holds a PEM block that is not a valid certificate (certificate ${i + 1} of ${blocks.length})`);
+    }
+  });
+}
+
+/** The client key, parsed; messages never quote it (nor OpenSSL's text, which could). */
+function privateKey(pem: string, fail: Fail): KeyObject {
+  if (!PRIVATE_KEY_BEGIN.test(pem)) throw fail('the client key is not PEM: it holds no "-----BEGIN ... PRIVATE KEY-----" block');
+  // Node asks for no passphrase and fails with an OpenSSL code that varies by version.
+  if (ENCRYPTED_KEY.test(pem)) throw fail('the client key is encrypted with a passphrase; conveyor needs it unencrypted');
+  try {
+    return createPrivateKey(pem);
+  } catch {
+    throw fail('the client key is not a valid private key (PEM block present, content unreadable)');
+  }
 }

@@ -4,7 +4,9 @@
  * sandbox store's resourceVersion is the same before and after. Every file of the rendering
  * corpus (test/unit/domain/render/corpus/) is one case; the rest are the command's own:
  * flags, files, variables files, kubeconfig contexts, and what only the server's pre-flight
- * dry run can find (unknown fields, wrong types, field-manager conflicts).
+ * dry run can find (unknown fields, wrong types, field-manager conflicts) (command.ts); the
+ * namespace guard, kubeconfigs, certificates and server URLs (target.ts); input that is too
+ * large, endless or not text (input.ts).
  *
  * A few cases run the real process (`npm run conveyor -- apply`); the others call `run(argv)`
  * in-process with stdout and console captured, which is the same code without the start-up.
@@ -20,9 +22,11 @@ import { runConveyor, type ConveyorRun } from '../../support/conveyor.ts';
 import { CORPUS_DIR, loadCorpus } from '../../unit/domain/render/corpus/cases.ts';
 import { env, NS, type BadInput } from './bad-inputs/context.ts';
 import * as command from './bad-inputs/command.ts';
+import * as input from './bad-inputs/input.ts';
+import * as target from './bad-inputs/target.ts';
 
 /** Every module of cases beside the corpus; each may have a setup. */
-const MODULES: { cases: BadInput[]; setup?: () => Promise<void> }[] = [command];
+const MODULES: { cases: BadInput[]; setup?: () => Promise<void> }[] = [command, target, input];
 const CORPUS = CORPUS_DIR;
 const MINIMUM_CASES = 100;
 
@@ -47,8 +51,8 @@ const corpusCases: BadInput[] = Object.entries(corpus).map(([file, c]) => {
     args: () => [
       '-f', path,
       '--kubeconfig', corpusKubeconfigs.get(target.namespace)!,
-      // An admin target has no --namespace; its default namespace is the context's.
-      ...(target.admin ? [] : ['--namespace', target.namespace]),
+      // An admin target is asked for with --admin; its default namespace is the context's.
+      ...(target.admin ? ['--admin'] : ['--namespace', target.namespace]),
       // The corpus's fixed deployment context (see renderContext in its fixtures).
       '--environment', 'Production',
       '--deployment-id', 'deployments-42',

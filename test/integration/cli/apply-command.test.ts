@@ -2,8 +2,9 @@
  * `conveyor apply` as a user runs it (`npm run conveyor -- apply ...`): a process against an
  * in-process sandbox's kubeconfig. Covers a rollout with variables and a bound image, the
  * text and JSON output, re-apply, dry run, failed and timed-out rollouts (exit 1), cluster
- * and authentication errors (exit 3), sensitive values kept out of all output, and a
- * DeployContainers spec across two deployments.
+ * and authentication errors (exit 3), sensitive values kept out of all output, a
+ * DeployContainers spec across two deployments, and the namespace guard (confined to the
+ * context's namespace by default; admin only with --admin).
  */
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -158,7 +159,8 @@ describe('conveyor apply', () => {
     // Act
     let run: Run;
     try {
-      run = await conveyorApply([...WEB_ARGS, '--kubeconfig', kubeconfig, '--var', 'Greeting=cluster-error', '--var', 'Replicas=1', '--wait', '--timeout', '20']);
+      // Every request is retried until the deadline: a short one keeps the test short.
+      run = await conveyorApply([...WEB_ARGS, '--kubeconfig', kubeconfig, '--var', 'Greeting=cluster-error', '--var', 'Replicas=1', '--wait', '--timeout', '4']);
     } finally {
       t.sandbox.faults.set([]);
     }
@@ -268,6 +270,40 @@ describe('conveyor apply', () => {
     } finally {
       await deleteDeployment('slow');
     }
+  });
+});
+
+describe('conveyor apply: the namespace guard', () => {
+  /** A ConfigMap that names no namespace, written to the sandbox's directory. */
+  const unplaced = (name: string) => {
+    const file = join(t.dir, `${name}.yaml`);
+    writeFileSync(file, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  a: "1"\n`);
+    return file;
+  };
+
+  it('without --namespace and --admin, confines objects to the context namespace', async () => {
+    // Prepare: a context whose namespace is team-a; the admin token could write anywhere.
+    const kubeconfig = writeUserKubeconfig(t, 'team-a-context', { token: t.sandbox.credentials.adminToken }, NS);
+
+    // Act
+    const run = await conveyorApply(['-f', unplaced('confined-default'), '--kubeconfig', kubeconfig, '--output', 'json']);
+
+    // Assess
+    expect(run.code, shown(run)).toBe(0);
+    expect(JSON.parse(run.stdout).objects).toEqual([expect.objectContaining({ kind: 'ConfigMap', namespace: NS, name: 'confined-default', outcome: 'created' })]);
+    expect(configMap('confined-default')).toBeDefined();
+    expect(store().get('/configmaps', 'default', 'confined-default')).toBeUndefined();
+  });
+
+  it('--admin applies cluster-scoped kinds, and objects naming no namespace go to --default-namespace', async () => {
+    // Act: the sandbox kubeconfig's context namespace is "default".
+    const run = await conveyorApply(['-f', unplaced('admin-default'), '-f', fixture('cluster-role.yaml'), '--kubeconfig', t.kubeconfigPath, '--admin', '--default-namespace', NS]);
+
+    // Assess
+    expect(run.code, shown(run)).toBe(0);
+    expect(configMap('admin-default')).toBeDefined();
+    expect(store().get('/configmaps', 'default', 'admin-default')).toBeUndefined();
+    expect(store().get('rbac.authorization.k8s.io/clusterroles', undefined, 'settings-reader')?.rules).toEqual([{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }]);
   });
 });
 
