@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { KubernetesCluster } from '#adapters/kubernetes/client.ts';
 import { waitForRollout } from '#domain/engine/wait.ts';
+import { Deadline } from '#domain/deadline.ts';
 import { healthOf } from '#domain/rollout/rules.ts';
 import { startSandbox } from '#sandbox/sandbox.ts';
 import { KUBECTL } from '../test/support/kubectl.ts';
@@ -105,7 +106,7 @@ async function detection(): Promise<boolean> {
         },
         { fieldManager: 'conveyor', force: false },
       );
-      const result = await waitForRollout(cluster, [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'bench', name: live.metadata.name! }], { timeoutMs: 30_000, now: () => new Date(), onEvent: () => {} });
+      const result = await waitForRollout(cluster, [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'bench', name: live.metadata.name! }], { deadline: Deadline.after(30_000), now: () => new Date(), onEvent: () => {} });
       const reportedAt = performance.now();
       unsubscribe();
       if (result.state !== 'done' || markedAt === undefined) throw new Error(`rollout ${name} ended ${result.state}`);

@@ -5,6 +5,7 @@
 const BENCHMARKS: Record<string, () => Promise<boolean>> = {
   sandbox: async () => (await import('./sandbox.bench.ts')).run(),
   apply: async () => (await import('./apply.bench.ts')).runApplyBench(),
+  hardening: async () => (await import('./hardening.bench.ts')).runHardeningBench(),
 };
 
 async function main(): Promise<number> {

@@ -38,12 +38,19 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error) => {
-    console.error(`conveyor: ${(error as Error).message}`);
-    process.exitCode = 3;
-  },
-);
+/**
+ * Once a command is over, the process ends: normally as soon as nothing is pending, and at the
+ * latest after this grace, so that a socket still opening to a cluster that never answered
+ * cannot keep a finished command alive past its --timeout.
+ */
+const EXIT_GRACE_MS = 200;
+
+function finish(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();
+}
+
+main(process.argv.slice(2)).then(finish, (error) => {
+  console.error(`conveyor: ${(error as Error).message}`);
+  finish(3);
+});

@@ -142,3 +142,36 @@ export class ObjectsRejectedError extends DeployError {
     this.name = 'ObjectsRejectedError';
   }
 }
+
+/**
+ * The step's deadline passed before a request could succeed (the cluster did not answer, or
+ * kept failing). The cluster's fault, so `unavailable`; the message names the last failure.
+ */
+export class DeadlineExceededError extends DeployError {
+  readonly category = 'unavailable' as const;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'DeadlineExceededError';
+  }
+}
+
+/**
+ * Applying stopped part-way (the cluster failed past every retry, or the deadline passed):
+ * which objects were applied and which not, so a person knows what the cluster holds. Server-
+ * side apply is idempotent, so running the same step again converges. The category is the
+ * cause's.
+ */
+export class PartialApplyError extends DeployError {
+  readonly category: ErrorCategory;
+  constructor(readonly applied: ObjectRef[], readonly notApplied: ObjectRef[], cause: Error) {
+    const name = (r: ObjectRef) => `${r.kind}/${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
+    const list = (refs: ObjectRef[]) => (refs.length ? refs.map(name).join(', ') : 'none');
+    super(
+      `${cause.message}\napplied (${applied.length}): ${list(applied)}\nnot applied (${notApplied.length}): ${list(notApplied)}\n` +
+        'applying again is safe: server-side apply converges on what the manifests say',
+      { cause },
+    );
+    this.category = categoryOf(cause);
+    this.name = 'PartialApplyError';
+  }
+}

@@ -93,6 +93,8 @@ function globToRegExp(glob: string): RegExp {
 export class FaultInjector {
   private rules: (FaultRule & { pattern?: RegExp })[] = [];
   private random: () => number;
+  /** Requests seen and faults injected (errors and drops), so tests can tell faults really happened. */
+  readonly stats = { requests: 0, injected: 0 };
 
   constructor(rules: FaultRule[] = [], seed = 1) {
     this.random = seededRandom(seed);
@@ -110,6 +112,7 @@ export class FaultInjector {
   /** What to do to one request: the latencies add up; the first error or drop that fires wins. */
   decide(verb: string, method: string, path: string): FaultDecision {
     const decision: FaultDecision = { latencyMs: 0, drop: false };
+    this.stats.requests++;
     for (const rule of this.rules) {
       if (rule.verb && rule.verb !== verb && rule.verb !== method.toLowerCase()) continue;
       if (rule.pattern && !rule.pattern.test(path)) continue;
@@ -122,6 +125,7 @@ export class FaultInjector {
         if (rule.status !== 500) decision.retryAfterSeconds = rule.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
       }
     }
+    if (decision.status || decision.drop) this.stats.injected++;
     return decision;
   }
 }

@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FaultRule } from '#sandbox/faults.ts';
 import { startSandbox, type SandboxHandle, type SandboxOptions } from '#sandbox/sandbox.ts';
 import { kubectl, type KubectlResult } from './kubectl.ts';
 
@@ -73,4 +74,14 @@ export async function eventually<T>(check: () => Promise<T | undefined | false> 
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${lastError ? `: ${(lastError as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/**
+ * Fault rules that make `rate` of every request fail, split evenly between 500, 503 (with
+ * Retry-After), 429 (with Retry-After) and a dropped connection. The sandbox rolls each rule
+ * in turn, so each gets 1 - (1 - rate)^(1/4) for the total to be `rate`.
+ */
+export function faultMix(rate: number): FaultRule[] {
+  const each = 1 - (1 - rate) ** (1 / 4);
+  return [{ status: 500, rate: each }, { status: 503, rate: each }, { status: 429, rate: each }, { drop: true, rate: each }];
 }

@@ -1,23 +1,27 @@
 /**
  * The engine's `ClusterClient` for one target, over @kubernetes/client-node. Every failure
- * leaves as a domain error (errors.ts); idempotent reads retry briefly on transient faults;
+ * leaves as a domain error (errors.ts); every request — reads and writes alike — is retried
+ * on transient faults (retry.ts) within the step's deadline, and no request outlives it;
  * one connection pool serves all calls, so the engine can apply many objects in parallel.
  */
 import { HttpMethod, Watch, type KubeConfig } from '@kubernetes/client-node';
-import { ClusterAccessError, type DeployError } from '#domain/errors.ts';
+import type { Deadline } from '#domain/deadline.ts';
+import { ClusterAccessError, DeadlineExceededError, type DeployError } from '#domain/errors.ts';
 import type { Manifest, ObjectRef, Target } from '#domain/model.ts';
 import type { ApplyOptions, ClusterClient, Subscription } from '#domain/ports.ts';
 import { httpFailure, KindNotServedError, toDomainError, type ErrorContext, type Operation } from './errors.ts';
 import { buildKubeConfig, ConveyorKubeConfig, type AwsDeps, type TargetConnection } from './kubeconfig.ts';
-import { DEFAULT_READ_RETRY, realSleep, withRetry, type RetryPolicy, type Sleep } from './retry.ts';
+import { DEFAULT_RETRY, realSleep, withRetry, type RetryPolicy, type Sleep } from './retry.ts';
 import { ManifestApi } from './transport.ts';
 import { DEFAULT_WATCH_TIMINGS, ObjectWatcher, type WatchBackend, type WatchTimings } from './watch.ts';
 
 export type KubernetesClusterOptions = {
-  /** Per-request timeout (watches excepted); a timeout is a ClusterUnavailableError. Default 30 s. */
+  /** Per-request timeout (watches excepted), shortened to what is left before the deadline. Default 30 s. */
   requestTimeoutMs?: number;
-  /** Retries of get, list, discovery and namespace reads. Default 3 attempts, 200 ms doubling, 2 s cap. */
-  readRetry?: RetryPolicy;
+  /** Retries of every request (DEFAULT_RETRY). */
+  retry?: RetryPolicy;
+  /** When the caller's step must be over: no request starts after it, none runs past it. */
+  deadline?: Deadline;
   /** Fallback polling and re-watch timings. */
   watch?: Partial<WatchTimings>;
   /** Injected for tests. */
@@ -40,7 +44,8 @@ export class KubernetesCluster implements ClusterClient {
   private readonly api: ManifestApi;
   private readonly kubeConfig: KubeConfig;
   private readonly errors: ErrorContext;
-  private readonly readRetry: RetryPolicy;
+  private readonly retry: RetryPolicy;
+  private readonly deadline: Deadline | undefined;
   private readonly sleep: Sleep;
   private readonly watchTimings: WatchTimings;
   private readonly watchers = new Set<ObjectWatcher>();
@@ -49,8 +54,12 @@ export class KubernetesCluster implements ClusterClient {
   constructor(connection: TargetConnection | { kubeConfig: KubeConfig; errors: ErrorContext }, options: KubernetesClusterOptions = {}) {
     this.kubeConfig = connection.kubeConfig;
     this.errors = connection.errors;
-    this.api = ManifestApi.forConfig(this.kubeConfig, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
-    this.readRetry = options.readRetry ?? DEFAULT_READ_RETRY;
+    const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const deadline = options.deadline;
+    // At least 1 ms: 0 would mean "no timeout" to the transport.
+    this.api = ManifestApi.forConfig(this.kubeConfig, () => (deadline ? Math.max(1, Math.min(requestTimeoutMs, deadline.remainingMs())) : requestTimeoutMs));
+    this.deadline = deadline;
+    this.retry = options.retry ?? DEFAULT_RETRY;
     this.sleep = options.sleep ?? realSleep;
     this.watchTimings = { ...DEFAULT_WATCH_TIMINGS, ...options.watch };
   }
@@ -61,11 +70,11 @@ export class KubernetesCluster implements ClusterClient {
   }
 
   async apply(object: Manifest, options: ApplyOptions): Promise<Manifest> {
-    return this.call({ verb: 'apply', ref: refOf(object) }, () => this.api.apply(object, options));
+    return this.request({ verb: 'apply', ref: refOf(object) }, () => this.api.apply(object, options));
   }
 
   async get(ref: ObjectRef): Promise<Manifest | undefined> {
-    return this.read({ verb: 'get', ref }, async () => {
+    return this.request({ verb: 'get', ref }, async () => {
       try {
         return await this.api.readObject(ref);
       } catch (error) {
@@ -77,7 +86,7 @@ export class KubernetesCluster implements ClusterClient {
 
   async list(apiVersion: string, kind: string, namespace: string | undefined, labelSelector?: string): Promise<Manifest[]> {
     const ref = { apiVersion, kind, name: '*', ...(namespace ? { namespace } : {}) };
-    return this.read({ verb: 'list', ref }, async () => {
+    return this.request({ verb: 'list', ref }, async () => {
       try {
         return (await this.api.listObjects(apiVersion, kind, namespace, labelSelector ? { labelSelector } : {})).items;
       } catch (error) {
@@ -89,7 +98,7 @@ export class KubernetesCluster implements ClusterClient {
 
   /** Background propagation; an object (or kind) that is already gone counts as deleted. */
   async delete(ref: ObjectRef): Promise<void> {
-    return this.call({ verb: 'delete', ref }, async () => {
+    return this.request({ verb: 'delete', ref }, async () => {
       try {
         await this.api.deleteObject(ref);
       } catch (error) {
@@ -100,7 +109,7 @@ export class KubernetesCluster implements ClusterClient {
   }
 
   async scopeOf(apiVersion: string, kind: string): Promise<'Namespaced' | 'Cluster' | undefined> {
-    const resource = await this.read({ verb: 'discover', ref: { apiVersion, kind, name: '*' } }, () => this.api.discovery.find(apiVersion, kind));
+    const resource = await this.request({ verb: 'discover', ref: { apiVersion, kind, name: '*' } }, () => this.api.discovery.find(apiVersion, kind));
     return resource ? (resource.namespaced ? 'Namespaced' : 'Cluster') : undefined;
   }
 
@@ -121,13 +130,19 @@ export class KubernetesCluster implements ClusterClient {
       getForbidden = true;
     }
     try {
-      await this.api.requestJson(HttpMethod.POST, '/api/v1/namespaces', {}, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-      return 'created';
+      // A retried create that finds the namespace (409) was either ours or someone else's: it exists.
+      return await this.request({ verb: 'create', ref }, async () => {
+        try {
+          await this.api.requestJson(HttpMethod.POST, '/api/v1/namespaces', {}, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+          return 'created' as const;
+        } catch (error) {
+          if (httpFailure(error)?.status === CONFLICT) return 'exists' as const;
+          throw error;
+        }
+      });
     } catch (error) {
-      if (httpFailure(error)?.status === CONFLICT) return 'exists';
-      const mapped = this.toError(error, { verb: 'create', ref });
-      if (getForbidden && mapped instanceof ClusterAccessError && mapped.status === 403 && (await this.mayListPodsIn(name))) return 'exists';
-      throw mapped;
+      if (getForbidden && error instanceof ClusterAccessError && error.status === 403 && (await this.mayListPodsIn(name))) return 'exists';
+      throw error;
     }
   }
 
@@ -157,7 +172,7 @@ export class KubernetesCluster implements ClusterClient {
 
   private async mayListPodsIn(namespace: string): Promise<boolean> {
     const review = { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { namespace, verb: 'list', resource: 'pods' } } };
-    const answer = await this.call({ verb: 'create', ref: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', name: '' } }, () =>
+    const answer = await this.request({ verb: 'create', ref: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', name: '' } }, () =>
       this.api.requestJson<{ status?: { allowed?: boolean } }>(HttpMethod.POST, SSAR_PATH, {}, review),
     );
     return answer.status?.allowed === true;
@@ -167,15 +182,20 @@ export class KubernetesCluster implements ClusterClient {
     return toDomainError(error, this.errors, op);
   }
 
-  private async call<T>(op: Operation, run: () => Promise<T>): Promise<T> {
+  /** One request with its retries; every failure mapped to a domain error. */
+  private request<T>(op: Operation, run: () => Promise<T>): Promise<T> {
+    return withRetry(() => this.attempt(op, run), this.retry, { sleep: this.sleep, deadline: this.deadline });
+  }
+
+  private async attempt<T>(op: Operation, run: () => Promise<T>): Promise<T> {
+    if (this.deadline?.expired) {
+      const what = `${op.verb}${op.ref ? ` ${op.ref.kind} ${op.ref.namespace ? `${op.ref.namespace}/` : ''}${op.ref.name}` : ''}`;
+      throw new DeadlineExceededError(`target "${this.errors.target}": ${what} not started: the deadline of ${this.deadline.describe()} has passed`);
+    }
     try {
       return await run();
     } catch (error) {
       throw this.toError(error, op);
     }
-  }
-
-  private read<T>(op: Operation, run: () => Promise<T>): Promise<T> {
-    return withRetry(() => this.call(op, run), this.readRetry, this.sleep);
   }
 }

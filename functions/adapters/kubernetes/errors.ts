@@ -13,6 +13,7 @@ import {
   ObjectRejectedError,
 } from '#domain/errors.ts';
 import type { Account, ObjectRef } from '#domain/model.ts';
+import { Redactor } from '#domain/redactor.ts';
 
 /** What an error message may say about where it happened; `secrets` are redacted from server text. */
 export type ErrorContext = {
@@ -64,26 +65,15 @@ export class KubernetesApiFailure extends Error {
   }
 }
 
-const REDACTED = '***';
-/** Shapes of credentials that could appear in text even when we do not know the value. */
-const CREDENTIAL_PATTERNS: RegExp[] = [
-  /k8s-aws-v1\.[A-Za-z0-9_-]+/g,
-  /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi,
-  /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g,
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g,
-  /X-Amz-(Signature|Security-Token|Credential)=[^&\s"]+/gi,
-];
-/** Secrets shorter than this are not searched for: they would redact ordinary words. */
+/** Account secrets shorter than this are not searched for: they would redact ordinary words. */
 const MIN_SECRET_LENGTH = 6;
 const MAX_SERVER_MESSAGE = 1_000;
 const MIN_HTTP_STATUS = 100;
 const MAX_HTTP_STATUS = 599;
 
-/** Replaces known secret values and credential-shaped strings in text from outside. */
+/** Replaces known secret values and credential-shaped strings in text from outside, and bounds its length. */
 export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret.length >= MIN_SECRET_LENGTH) out = out.split(secret).join(REDACTED);
-  for (const pattern of CREDENTIAL_PATTERNS) out = out.replace(pattern, REDACTED);
+  const out = new Redactor(secrets, { minLength: MIN_SECRET_LENGTH }).text(text);
   return out.length > MAX_SERVER_MESSAGE ? `${out.slice(0, MAX_SERVER_MESSAGE)}…` : out;
 }
 

@@ -7,7 +7,7 @@
  *    class instances with Date objects.
  *  - discovery comes from our own cache (discovery.ts): one request per apiVersion even when
  *    many applies start at once, and a kind the cluster does not serve is a KindNotServedError.
- *  - every request has a timeout.
+ *  - every request has a timeout, which the caller may shorten as its deadline nears.
  */
 import {
   ApiException,
@@ -33,12 +33,15 @@ const JSON_TYPE = 'application/json';
 const DRY_RUN_ALL = 'All';
 const DELETE_PROPAGATION = 'Background';
 
+/** The timeout for the request about to start, in ms (0: none). Asked per request. */
+export type RequestTimeout = () => number;
+
 export class ManifestApi extends KubernetesObjectApi {
-  private timeoutMs = 0;
+  private timeoutMs: RequestTimeout = () => 0;
   readonly discovery = new Discovery((path) => this.requestJson(HttpMethod.GET, path));
 
   /** The API for `kc`'s current context; namespaced objects without a namespace get the context's. */
-  static forConfig(kc: KubeConfig, timeoutMs: number): ManifestApi {
+  static forConfig(kc: KubeConfig, timeoutMs: RequestTimeout): ManifestApi {
     const api = kc.makeApiClient(ManifestApi);
     api.setDefaultNamespace(kc);
     api.timeoutMs = timeoutMs;
@@ -95,7 +98,8 @@ export class ManifestApi extends KubernetesObjectApi {
   }
 
   protected override requestPromise<T extends KubernetesObject>(ctx: RequestContext, type?: string): Promise<T> {
-    if (this.timeoutMs > 0) ctx.setSignal(AbortSignal.timeout(this.timeoutMs));
+    const timeoutMs = this.timeoutMs();
+    if (timeoutMs > 0) ctx.setSignal(AbortSignal.timeout(timeoutMs));
     return super.requestPromise<T>(ctx, type);
   }
 

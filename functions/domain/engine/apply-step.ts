@@ -5,24 +5,32 @@
  * a cluster imposes: objects in a namespace this apply creates, and custom resources whose
  * CRD this apply defines, cannot be dry-run before that namespace or CRD exists, so the
  * server validates them when they are applied.
+ *
+ * Two guarantees hold at this file's edge, whatever happens inside:
+ * - secrets: every event, the result and any error leave through the step's Redactor (built
+ *   from its sensitive variables), the one redaction point for everything the engine reports;
+ * - time: the step's Deadline bounds all of it, requests and waits alike; a failure after the
+ *   first write says which objects were applied and which not (PartialApplyError).
  */
-import { ClusterAccessError, ObjectsRejectedError } from '../errors.ts';
+import { Deadline } from '../deadline.ts';
+import { ClusterAccessError, ObjectsRejectedError, PartialApplyError } from '../errors.ts';
 import type { Manifest, ObjectHealth, ObjectRef, RenderContext, RenderedObject, Target, Variable } from '../model.ts';
 import type { ClusterClient } from '../ports.ts';
-import { applyPhases, enforceBoundary, renderManifests, type ManifestFile } from '../render/index.ts';
+import { Redactor } from '../redactor.ts';
+import { applyPhases, checkTarget, enforceBoundary, renderManifests, type ManifestFile } from '../render/index.ts';
 import { isDeployContainersDocument, parseDeployContainersDocument } from '../containers/document.ts';
 import type { DeployContainersSpec } from '../containers/spec.ts';
-import { forEachLimited } from './concurrency.ts';
+import { Applier, FIELD_MANAGER, type ObjectResult } from './applier.ts';
 import { refOf, type ApplyOutcome, type EventSink } from './events.ts';
 import { objectKey, preflight, type PreflightResult } from './preflight.ts';
 import { declaredKinds, scopeLookup } from './scopes.ts';
 import { waitForRollout } from './wait.ts';
 import { bindSpecImages, executePlan, planObjects, prepareDeployContainers } from './containers-step.ts';
 import { waitEstablished } from './established.ts';
-import { redactPlan, redactRejection } from './redaction.ts';
+import { redactPlan, sensitiveRedactor, valuesBehindRedaction } from './redaction.ts';
 import { refKey } from '../rollout/status.ts';
 
-export const FIELD_MANAGER = 'conveyor';
+export { FIELD_MANAGER, type ObjectResult };
 const DEFAULT_CONCURRENCY = 16;
 
 export type ApplyStepRequest = {
@@ -36,13 +44,14 @@ export type ApplyStepRequest = {
   force: boolean;
   dryRun: boolean;
   wait: boolean;
+  /** The step's whole budget, from its start; `deadline`, when given, wins. */
   timeoutMs: number;
+  /** When the step must be over (the caller's, shared with its cluster client). */
+  deadline?: Deadline;
   waitForJobs?: boolean;
   concurrency?: number;
   now?: () => Date;
 };
-
-export type ObjectResult = { ref: ObjectRef; outcome?: ApplyOutcome; health?: ObjectHealth };
 
 export type ApplyStepResult = {
   /** validated: dry run; applied: no wait asked; done/failed/timeout: the rollout's end. */
@@ -55,10 +64,26 @@ export type ApplyStepResult = {
   rendered: Manifest[];
 };
 
+/** Runs the step; see the file comment for what holds at its edge. */
 export async function runApplyStep(request: ApplyStepRequest, cluster: ClusterClient, onEvent: EventSink): Promise<ApplyStepResult> {
+  const redactor = sensitiveRedactor(request.variables);
+  try {
+    const result = await applyStep(request, cluster, (event) => onEvent(redactor.deep(event)), redactor);
+    // The rendered copies are redacted by structure already (and may be large): kept as they are.
+    const { rendered, ...rest } = result;
+    return { ...redactor.deep(rest), rendered };
+  } catch (error) {
+    throw redactor.error(error);
+  }
+}
+
+async function applyStep(request: ApplyStepRequest, cluster: ClusterClient, onEvent: EventSink, redactor: Redactor): Promise<ApplyStepResult> {
   const now = request.now ?? (() => new Date());
+  const deadline = request.deadline ?? Deadline.after(request.timeoutMs, () => now().getTime());
   const concurrency = request.concurrency ?? DEFAULT_CONCURRENCY;
+  checkTarget(request.target);
   const { objects: rendered, images } = renderManifests({ files: request.files, variables: request.variables, context: request.context, images: request.images });
+  redactor.add(valuesBehindRedaction(rendered));
   onEvent({
     type: 'rendered',
     objects: rendered.length,
@@ -67,14 +92,14 @@ export async function runApplyStep(request: ApplyStepRequest, cluster: ClusterCl
   });
 
   // deploy-containers specs become generated objects; everything else is applied as written.
-  const specs = rendered.filter((r) => isDeployContainersDocument(r.object)).map((r) => ({ spec: parseDeployContainersDocument(r.object, r.source), source: r.source, document: r }));
+  const specs = rendered.filter((r) => isDeployContainersDocument(r.object)).map((r) => ({ spec: parseDeployContainersDocument(r.object, r.source), source: r.source }));
   const plain = rendered.filter((r) => !isDeployContainersDocument(r.object));
   const lookup = scopeLookup(cluster, plain.map((r) => r.object));
   const bounded = await enforceBoundary(plain, request.target, lookup);
   const plans = await Promise.all(
-    specs.map(async ({ spec, source, document }) => {
+    specs.map(async ({ spec, source }) => {
       const bound = bindSpecImages({ ...spec, ...(request.strategy ? { strategy: request.strategy } : {}) }, request.images, source);
-      return redactPlan(await prepareDeployContainers(cluster, bound, request.context.deploymentId, request.target, lookup, source), document);
+      return redactPlan(await prepareDeployContainers(cluster, bound, request.context.deploymentId, request.target, lookup, source), redactor);
     }),
   );
   const planned = plans.flatMap(planObjects);
@@ -95,60 +120,50 @@ export async function runApplyStep(request: ApplyStepRequest, cluster: ClusterCl
     for (const o of objects) onEvent({ type: 'applied', ref: o.ref, outcome: 'validated' });
     return { state: 'validated', objects, rendered: all.map((r) => r.redacted) };
   }
-  await createNamespacesAndCheckTheirObjects(cluster, all, ensure, checked, preflightOptions, onEvent);
 
-  const results = new Map<string, ObjectResult>();
   const started = now();
-  for (const phase of applyPhases(bounded)) {
-    onEvent({ type: 'phase', name: phase.name, objects: phase.objects.length });
-    await forEachLimited(phase.objects, concurrency, async (r) => {
-      const live = await cluster.apply(r.object, { fieldManager: FIELD_MANAGER, force: request.force }).catch((error: unknown) => {
-        throw redactRejection(error, r);
-      });
-      const outcome = outcomeOf(r.object, live, checked.existing, started);
-      results.set(objectKey(r.object), { ref: refOf(live), outcome });
-      onEvent({ type: 'applied', ref: refOf(live), outcome });
-    });
-    if (phase.name === 'custom-resource-definitions') {
-      for (const r of phase.objects) await waitEstablished(cluster, refOf(r.object), request.timeoutMs, onEvent);
-    }
-  }
+  const outcome = (object: Manifest, live: Manifest) => outcomeOf(object, live, checked.existing, started);
+  const applier = new Applier(cluster, { force: request.force, concurrency, onEvent, outcomeOf: outcome });
+  try {
+    await createNamespacesAndCheckTheirObjects(cluster, all, ensure, checked, preflightOptions, onEvent, applier);
 
-  let state: ApplyStepResult['state'] = 'applied';
-  let failure: ObjectHealth | undefined;
-  if (request.wait && results.size) {
-    const evaluation = await waitForRollout(cluster, [...results.values()].map((r) => r.ref), { timeoutMs: request.timeoutMs, waitForJobs: request.waitForJobs, now, onEvent });
-    state = evaluation.state === 'progressing' ? 'timeout' : evaluation.state;
-    failure = evaluation.failure;
-    const byRef = new Map([...results.values()].map((r) => [refKey(r.ref), r]));
-    for (const health of evaluation.objects) {
-      const entry = byRef.get(refKey(health.ref));
-      if (entry) entry.health = health;
+    const results = new Map<string, ObjectResult>();
+    for (const phase of applyPhases(bounded)) {
+      onEvent({ type: 'phase', name: phase.name, objects: phase.objects.length });
+      for (const result of await applier.apply(phase.objects)) results.set(refKey(result.ref), result);
+      if (phase.name === 'custom-resource-definitions') {
+        for (const r of phase.objects) await waitEstablished(cluster, refOf(r.object), deadline, onEvent);
+      }
     }
+
+    let state: ApplyStepResult['state'] = 'applied';
+    let failure: ObjectHealth | undefined;
+    if (request.wait && results.size) {
+      const evaluation = await waitForRollout(cluster, [...results.values()].map((r) => r.ref), { deadline, waitForJobs: request.waitForJobs, now, onEvent });
+      state = evaluation.state === 'progressing' ? 'timeout' : evaluation.state;
+      failure = evaluation.failure;
+      for (const health of evaluation.objects) {
+        const entry = results.get(refKey(health.ref));
+        if (entry) entry.health = health;
+      }
+    }
+    let note: string | undefined;
+    for (const prepared of plans) {
+      if (state === 'failed' || state === 'timeout') break;
+      const executed = await executePlan(cluster, prepared, applier, { wait: request.wait, deadline, now, onEvent });
+      for (const o of executed.objects) results.set(refKey(o.ref), o);
+      if (executed.state !== 'applied' && executed.state !== 'done') {
+        state = executed.state;
+        failure = executed.failure;
+        note = executed.note;
+      } else if (request.wait) state = 'done';
+    }
+    return { state, objects: [...results.values()], failure, note, rendered: all.map((r) => r.redacted) };
+  } catch (error) {
+    if (!applier.written.size || !(error instanceof Error)) throw error;
+    throw new PartialApplyError([...applier.written.values()], applier.notWritten(all.map((r) => refOf(r.object))), error);
   }
-  let note: string | undefined;
-  for (const prepared of plans) {
-    if (state === 'failed' || state === 'timeout') break;
-    const outcome = await executePlan(cluster, prepared, {
-      fieldManager: FIELD_MANAGER,
-      force: request.force,
-      wait: request.wait,
-      timeoutMs: request.timeoutMs,
-      concurrency,
-      now,
-      onEvent,
-      outcomeOf: (object, live) => outcomeOf(object, live, checked.existing, started),
-    });
-    for (const o of outcome.objects) results.set(refKey(o.ref), o);
-    if (outcome.state !== 'applied' && outcome.state !== 'done') {
-      state = outcome.state;
-      failure = outcome.failure;
-      note = outcome.note;
-    } else if (request.wait) state = 'done';
-  }
-  return { state, objects: [...results.values()], failure, note, rendered: all.map((r) => r.redacted) };
 }
-
 
 /** Created, changed or left as it was, from the resourceVersion the dry run saw. */
 function outcomeOf(object: Manifest, live: Manifest, existing: Map<string, string>, started: Date): ApplyOutcome {
@@ -174,11 +189,16 @@ async function createNamespacesAndCheckTheirObjects(
   checked: PreflightResult,
   options: Omit<Parameters<typeof preflight>[2], 'missingNamespaces'>,
   onEvent: EventSink,
+  applier: Applier,
 ): Promise<void> {
-  const created: string[] = [];
+  const created: ObjectRef[] = [];
   for (const name of toCreate) {
     const outcome = await cluster.ensureNamespace(name);
-    if (outcome === 'created') created.push(name);
+    const ref: ObjectRef = { apiVersion: 'v1', kind: 'Namespace', name };
+    if (outcome === 'created') {
+      created.push(ref);
+      applier.record(ref);
+    }
     onEvent({ type: 'namespace', name, outcome });
   }
   const waiting = all.filter((r) => checked.skipped.has(objectKey(r.object)) && !options.undeclaredKinds.has(`${r.object.apiVersion}/${r.object.kind}`));
@@ -189,9 +209,10 @@ async function createNamespacesAndCheckTheirObjects(
     for (const r of waiting) checked.skipped.delete(objectKey(r.object));
   } catch (error) {
     if (error instanceof ObjectsRejectedError) {
-      for (const name of created) {
-        await cluster.delete({ apiVersion: 'v1', kind: 'Namespace', name });
-        onEvent({ type: 'deleted', ref: { apiVersion: 'v1', kind: 'Namespace', name } });
+      for (const ref of created) {
+        await cluster.delete(ref);
+        applier.forget(ref);
+        onEvent({ type: 'deleted', ref });
       }
     }
     throw error;
@@ -210,4 +231,3 @@ async function missingNamespaces(cluster: ClusterClient, names: (string | undefi
   }
   return missing;
 }
-

@@ -10,11 +10,10 @@ import { planDeployContainers, type DeployPlan } from '../containers/plan.ts';
 import { stepSelector } from '../containers/names.ts';
 import type { DeployContainersSpec } from '../containers/spec.ts';
 import { enforceBoundary, substituteImages, type ScopeLookup } from '../render/index.ts';
-import { forEachLimited } from './concurrency.ts';
-import { refOf, type ApplyOutcome, type EventSink } from './events.ts';
-import type { ObjectResult } from './apply-step.ts';
+import type { Deadline } from '../deadline.ts';
+import type { Applier, ObjectResult } from './applier.ts';
+import { refOf, type EventSink } from './events.ts';
 import { waitForRollout } from './wait.ts';
-import { redactRejection } from './redaction.ts';
 
 /** Fills tags/digests of the spec's container images from the release's image map. */
 export function bindSpecImages(spec: DeployContainersSpec, images: Record<string, string>, source: SourceLocation): DeployContainersSpec {
@@ -57,31 +56,15 @@ export function planObjects(prepared: PreparedPlan): RenderedObject[] {
 
 export type PlanOutcome = { state: 'applied' | 'done' | 'failed' | 'timeout'; objects: ObjectResult[]; failure?: ObjectHealth; note?: string };
 
+/** Runs the plan's steps in order through the step's Applier (which records what was written). */
 export async function executePlan(
   cluster: ClusterClient,
   prepared: PreparedPlan,
-  options: {
-    fieldManager: string;
-    force: boolean;
-    wait: boolean;
-    timeoutMs: number;
-    concurrency: number;
-    now: () => Date;
-    onEvent: EventSink;
-    /** Created, configured or unchanged, from what the pre-flight dry run saw. */
-    outcomeOf: (object: Manifest, live: Manifest) => ApplyOutcome;
-  },
+  applier: Applier,
+  options: { wait: boolean; deadline: Deadline; now: () => Date; onEvent: EventSink },
 ): Promise<PlanOutcome> {
   const objects: ObjectResult[] = [];
-  const apply = async (items: RenderedObject[]) =>
-    forEachLimited(items, options.concurrency, async (r) => {
-      const live = await cluster.apply(r.object, { fieldManager: options.fieldManager, force: options.force }).catch((error: unknown) => {
-        throw redactRejection(error, r);
-      });
-      const outcome = options.outcomeOf(r.object, live);
-      objects.push({ ref: refOf(live), outcome });
-      options.onEvent({ type: 'applied', ref: refOf(live), outcome });
-    });
+  const apply = async (items: RenderedObject[]) => void objects.push(...(await applier.apply(items)));
   let waited = false;
   for (const step of prepared.plan.steps) {
     if (step.action === 'apply') await apply(step.objects);
@@ -93,7 +76,7 @@ export async function executePlan(
       // A blue/green switch must wait even when the caller did not ask to: it is the point.
       if (!options.wait && prepared.plan.strategy !== 'BlueGreen') continue;
       waited = true;
-      const evaluation = await waitForRollout(cluster, step.refs, { timeoutMs: options.timeoutMs, now: options.now, onEvent: options.onEvent });
+      const evaluation = await waitForRollout(cluster, step.refs, { deadline: options.deadline, now: options.now, onEvent: options.onEvent });
       if (evaluation.state !== 'done') {
         return { state: evaluation.state === 'progressing' ? 'timeout' : evaluation.state, objects, failure: evaluation.failure, note: prepared.plan.onFailure.message };
       }

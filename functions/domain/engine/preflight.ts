@@ -7,7 +7,6 @@
 import { FieldConflictError, ObjectRejectedError, ObjectsRejectedError, type InputProblem } from '../errors.ts';
 import type { Manifest, RenderedObject } from '../model.ts';
 import type { ClusterClient } from '../ports.ts';
-import { REDACTED } from '../render/index.ts';
 import { settleLimited } from './concurrency.ts';
 import { describe, refOf } from './events.ts';
 import { refKey } from '../rollout/status.ts';
@@ -43,51 +42,13 @@ export async function preflight(
   const problems: InputProblem[] = [];
   for (const { item, error } of failures) {
     if (error instanceof ObjectRejectedError || error instanceof FieldConflictError) {
-      // The server quotes rejected values (`Invalid value: "..."`): never a sensitive one.
-      const message = redactSensitive(error.message, item.object, item.redacted);
-      problems.push({ message: `${describe(refOf(item.object))}: ${message}`, source: item.source });
+      // The server quotes rejected values (`Invalid value: "..."`); the step's Redactor
+      // takes sensitive ones out of this message on its way out.
+      problems.push({ message: `${describe(refOf(item.redacted))}: ${error.message}`, source: item.source });
     } else {
       throw error;
     }
   }
   if (problems.length) throw new ObjectsRejectedError(problems);
   return { existing, skipped };
-}
-
-/** Replaces, in text from the server, every value the redacted copy of the object shows as `***`. */
-export function redactSensitive(text: string, object: unknown, redacted: unknown): string {
-  const values = new Set<string>();
-  sensitiveValues(object, redacted, values);
-  let out = text;
-  for (const value of [...values].sort((a, b) => b.length - a.length)) {
-    if (!value) continue;
-    for (const form of [value, JSON.stringify(value).slice(1, -1)]) out = out.split(form).join(REDACTED);
-  }
-  return out;
-}
-
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** The real scalars (and the parts of them) that stand behind `***` in the redacted copy. */
-function sensitiveValues(real: unknown, shown: unknown, out: Set<string>): void {
-  if (typeof shown === 'string' && shown.includes(REDACTED) && real !== shown && real !== null && typeof real !== 'object') {
-    const text = String(real);
-    out.add(text);
-    const parts = new RegExp(`^${shown.split(REDACTED).map(escapeRegExp).join('(.+?)')}$`, 's').exec(text);
-    for (const part of parts?.slice(1) ?? []) if (part) out.add(part);
-    return;
-  }
-  if (!real || !shown || typeof real !== 'object' || typeof shown !== 'object') return;
-  if (Array.isArray(real) && Array.isArray(shown)) {
-    real.forEach((item, i) => sensitiveValues(item, shown[i], out));
-    return;
-  }
-  // Keys may hold sensitive values too; pair entries by position.
-  const realEntries = Object.entries(real);
-  const shownEntries = Object.entries(shown);
-  realEntries.forEach(([key, value], i) => {
-    const [shownKey, shownValue] = shownEntries[i] ?? [];
-    if (shownKey !== undefined) sensitiveValues(key, shownKey, out);
-    sensitiveValues(value, shownValue, out);
-  });
 }

@@ -3,6 +3,7 @@
  * cluster into a RolloutTracker and evaluates it on every change and on a short tick (for
  * deadlines), until every object is done, one has failed, or the step times out.
  */
+import type { Deadline } from '../deadline.ts';
 import type { Manifest, ObjectHealth, ObjectRef } from '../model.ts';
 import type { ClusterClient } from '../ports.ts';
 import { refKey, refOf } from '../rollout/status.ts';
@@ -13,11 +14,13 @@ const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Repli
 /** How often deadlines are re-evaluated when nothing changes. */
 const TICK_MS = 200;
 
-export type WaitOptions = { timeoutMs: number; waitForJobs?: boolean; now: () => Date; onEvent: EventSink };
-
+/** `deadline`: the step's; the wait ends with it (a rollout not done by then has timed out). */
+export type WaitOptions = { deadline: Deadline; waitForJobs?: boolean; now: () => Date; onEvent: EventSink };
 
 export async function waitForRollout(cluster: ClusterClient, refs: ObjectRef[], options: WaitOptions): Promise<Evaluation> {
-  const tracker = new RolloutTracker(refs, { timeoutMs: options.timeoutMs, now: options.now(), waitForJobs: options.waitForJobs });
+  // The tracker measures from the step's start, so its timeout is the step's deadline.
+  const { deadline } = options;
+  const tracker = new RolloutTracker(refs, { timeoutMs: deadline.budgetMs, now: new Date(deadline.at - deadline.budgetMs), waitForJobs: options.waitForJobs });
   const tracked = new Map(refs.map((r) => [refKey(r), r]));
   const workloads = new Map<string, Manifest>();
   const pods = new Map<string, Manifest>();

@@ -11,7 +11,7 @@ import type { TestSandbox } from '../../support/sandbox.ts';
 
 export { eventually, startTestSandbox, type TestSandbox } from '../../support/sandbox.ts';
 
-export const FAST_WATCH = { readRetry: { attempts: 2, baseDelayMs: 50, maxDelayMs: 100 }, watch: { pollIntervalMs: 100 } };
+export const FAST_WATCH = { retry: { attempts: 2, baseDelayMs: 50, maxDelayMs: 100 }, watch: { pollIntervalMs: 100 } };
 
 /** A namespaced, non-admin target on the sandbox using the admin token. */
 export function namespacedTarget(t: TestSandbox, namespace: string, token = t.sandbox.credentials.adminToken, name = `it-${namespace}`): Target {

@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 async function connect(target: Target, aws: AwsDeps = {}): Promise<KubernetesCluster> {
-  const client = await KubernetesCluster.connect(target, aws, { readRetry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 } });
+  const client = await KubernetesCluster.connect(target, aws, { retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 } });
   clients.push(client);
   return client;
 }

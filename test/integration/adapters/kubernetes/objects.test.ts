@@ -18,7 +18,7 @@ const conveyor = { fieldManager: 'conveyor', force: false };
 beforeAll(async () => {
   t = await startTestSandbox();
   client = await KubernetesCluster.connect(sandboxTarget(t, adminAccount(t)), {}, {
-    readRetry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
+    retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
     watch: { pollIntervalMs: 100, rewatchAfterMs: 60_000 },
   });
   await client.ensureNamespace(NS);

@@ -1,12 +1,10 @@
 /**
  * Discovery: cached per apiVersion, refreshed once on a miss (new CRDs), shared by concurrent
- * callers, and "not served" for a 404 group; reads retry transient failures only.
+ * callers, and "not served" for a 404 group.
  */
 import { describe, expect, it } from 'vitest';
 import { ApiException } from '@kubernetes/client-node';
-import { ClusterAccessError, ClusterUnavailableError } from '#domain/errors.ts';
 import { Discovery } from '#adapters/kubernetes/discovery.ts';
-import { withRetry } from '#adapters/kubernetes/retry.ts';
 
 const deployments = { name: 'deployments', kind: 'Deployment', namespaced: true };
 const status = { name: 'deployments/status', kind: 'Deployment', namespaced: true };
@@ -58,39 +56,5 @@ describe('Discovery', () => {
     await expect(discovery.find('v1', 'Pod')).rejects.toBeInstanceOf(ApiException);
     fail = false;
     expect(await discovery.find('v1', 'Pod')).toMatchObject({ name: 'pods' });
-  });
-});
-
-describe('withRetry', () => {
-  const policy = { attempts: 3, baseDelayMs: 100, maxDelayMs: 1_000 };
-
-  it('retries ClusterUnavailableError, honouring Retry-After up to the cap', async () => {
-    const waits: number[] = [];
-    let calls = 0;
-    const result = await withRetry(
-      async () => {
-        calls++;
-        if (calls < 3) throw new ClusterUnavailableError('busy', calls === 1 ? 30 : undefined);
-        return 'ok';
-      },
-      policy,
-      async (ms) => {
-        waits.push(ms);
-      },
-    );
-
-    expect(result).toBe('ok');
-    expect(waits[0]).toBe(1_000);
-    expect(waits[1]).toBeGreaterThanOrEqual(100);
-    expect(waits[1]).toBeLessThanOrEqual(200);
-  });
-
-  it('gives up after the attempts, and never retries terminal errors', async () => {
-    let calls = 0;
-    const noSleep = async () => {};
-    await expect(withRetry(async () => { calls++; throw new ClusterUnavailableError('down'); }, policy, noSleep)).rejects.toThrow('down');
-    expect(calls).toBe(3);
-    await expect(withRetry(async () => { calls++; throw new ClusterAccessError('no', 403); }, policy, noSleep)).rejects.toThrow('no');
-    expect(calls).toBe(4);
   });
 });
