@@ -9,6 +9,7 @@ import type { Deadline } from '#domain/deadline.ts';
 import { ClusterAccessError, DeadlineExceededError, type DeployError } from '#domain/errors.ts';
 import type { Manifest, ObjectRef, Target } from '#domain/model.ts';
 import type { ApplyOptions, ClusterClient, Subscription } from '#domain/ports.ts';
+import { refOf } from '#domain/rollout/status.ts';
 import { httpFailure, KindNotServedError, toDomainError, type ErrorContext, type Operation } from './errors.ts';
 import { buildKubeConfig, ConveyorKubeConfig, type AwsDeps, type TargetConnection } from './kubeconfig.ts';
 import { DEFAULT_RETRY, realSleep, withRetry, type RetryPolicy, type Sleep } from './retry.ts';
@@ -33,12 +34,6 @@ const NOT_FOUND = 404;
 const CONFLICT = 409;
 const SSAR_PATH = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
 
-const refOf = (object: Manifest): ObjectRef => ({
-  apiVersion: object.apiVersion,
-  kind: object.kind,
-  name: object.metadata?.name ?? '',
-  ...(object.metadata?.namespace ? { namespace: object.metadata.namespace } : {}),
-});
 
 export class KubernetesCluster implements ClusterClient {
   private readonly api: ManifestApi;

@@ -7,12 +7,11 @@
 import { Buffer } from 'node:buffer';
 import { InvalidManifestError } from '../errors.ts';
 import type { Manifest, RenderedObject, SourceLocation } from '../model.ts';
+import { REDACTED } from '../render/index.ts';
 import { labelsFor, normalizeDeploymentId, selectorFor, versionedName } from './names.ts';
 import { podTemplate, type ConfigNames } from './pod-template.ts';
 import type { DeployContainersSpec } from './spec.ts';
 
-/** What replaces every Secret value in the redacted copy. */
-export const REDACTED = '***';
 const DEFAULT_PROTOCOL = 'TCP';
 
 export type GenerateOptions = {

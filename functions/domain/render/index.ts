@@ -10,5 +10,5 @@ export { substituteImages, parseImageMap, type BindingReport, type ImageBinding,
 export { parseImageReference, formatImageReference, type ImageReference } from './reference.ts';
 export { createVariableLookup, resolveValue, describeScope, scopeMatches, SYSTEM_VARIABLES, type ResolvedValue, type VariableLookup } from './variables.ts';
 export { REDACTED } from './substitute.ts';
-export { namespaceProblem, showNamespace, MAX_NAMESPACE_LENGTH } from './namespace.ts';
+export { namespaceProblem, showNamespace } from './namespace.ts';
 export { splitDocuments, type DocumentText } from './split.ts';
