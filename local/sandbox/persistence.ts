@@ -26,6 +26,8 @@ import { decodeLog, WriteAheadLog, type ChangeRecord, type LogFile } from './wal
 export const SNAPSHOT_FILE = 'state.json';
 export const LOG_FILE = 'state.log';
 const SNAPSHOT_FORMAT = 1;
+/** The state holds Secrets (service-account tokens, the demo's): readable by its owner only. */
+const STATE_FILE_MODE = 0o600;
 /** Log size that triggers compaction: snapshots stay rare, and a restart replays little. */
 export const COMPACT_AT_BYTES = 4 * 1024 * 1024;
 
@@ -125,7 +127,7 @@ function changeRecord(event: StoreEvent): ChangeRecord {
 async function compact(dir: string, store: ObjectStore): Promise<LogFile> {
   // Serialized before the first await: the snapshot is the store at exactly one resourceVersion.
   const snapshot: Snapshot = { format: SNAPSHOT_FORMAT, resourceVersion: store.resourceVersion, objects: [...store.entries()] };
-  await writeFileAtomicAsync(join(dir, SNAPSHOT_FILE), JSON.stringify(snapshot));
+  await writeFileAtomicAsync(join(dir, SNAPSHOT_FILE), JSON.stringify(snapshot), STATE_FILE_MODE);
   return DiskLogFile.create(join(dir, LOG_FILE));
 }
 
@@ -151,7 +153,7 @@ class DiskLogFile implements LogFile {
   /** Creates an empty log that replaces `path` whole: temporary file, fsync, rename, directory fsync. */
   static async create(path: string): Promise<DiskLogFile> {
     const tmp = temporaryName(path);
-    const handle = await open(tmp, 'w', 0o644);
+    const handle = await open(tmp, 'w', STATE_FILE_MODE);
     try {
       await handle.sync();
       await rename(tmp, path);
