@@ -86,7 +86,7 @@ describe('validateHttp', () => {
     })
       .use(httpErrors({ error: () => {} }))
       .use(validateHttp({ body, path }, { maxBodyBytes }));
-    const response = await handler(e, context);
+    const response = (await handler(e, context)) as { statusCode: number; body?: string };
     return { response, seen, error: response.statusCode === 200 ? undefined : JSON.parse(response.body!).error };
   };
 
