@@ -9,7 +9,7 @@
 import type { ObjectRef, SourceLocation } from './model.ts';
 
 /** What kind of failure an error is; see ERROR_CATEGORIES for what each one means downstream. */
-export type ErrorCategory = 'input' | 'access' | 'conflict' | 'rollout' | 'unavailable' | 'internal';
+export type ErrorCategory = 'input' | 'access' | 'not-found' | 'conflict' | 'rollout' | 'unavailable' | 'internal';
 
 /** The one table every consumer of errors derives from. */
 export const ERROR_CATEGORIES: Record<ErrorCategory, { exitCode: number; httpStatus: number; retryable: boolean }> = {
@@ -17,6 +17,8 @@ export const ERROR_CATEGORIES: Record<ErrorCategory, { exitCode: number; httpSta
   input: { exitCode: 2, httpStatus: 400, retryable: false },
   /** Credentials or permissions refused by the cluster. */
   access: { exitCode: 3, httpStatus: 403, retryable: false },
+  /** A project, release, deployment... that does not exist: the name in the request is the user's to fix. */
+  'not-found': { exitCode: 2, httpStatus: 404, retryable: false },
   /** Fields owned by another manager, a lock held elsewhere. */
   conflict: { exitCode: 2, httpStatus: 409, retryable: false },
   /** The rollout failed a check or ran past its deadline. */

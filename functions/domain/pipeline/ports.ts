@@ -1,0 +1,213 @@
+/**
+ * What the pipeline needs from storage, one small interface per entity, shaped by the access
+ * patterns of docs/data-model.md. The DynamoDB adapter (functions/adapters/dynamodb) implements
+ * them; every method throws the errors of ./errors.ts, never a vendor exception:
+ * - NotFoundError when the entity named does not exist;
+ * - VersionConflictError when `version` is not the stored one (someone wrote in between):
+ *   read again, redo the change, write again;
+ * - DuplicateError when creating something that exists;
+ * - StoreUnavailableError when the store could not be reached or stayed busy: retry later.
+ * Writes return the entity as stored (version + 1 for updates, 1 for creates).
+ */
+import type { ChainVerification } from './audit.ts';
+import type {
+  Account,
+  Approval,
+  ApprovalDecision,
+  AuditEntry,
+  AuditEvent,
+  AuditHead,
+  Deployment,
+  DeploymentDetail,
+  DeploymentLock,
+  DeploymentState,
+  Environment,
+  Lifecycle,
+  MatrixCell,
+  NewRelease,
+  PrincipalArn,
+  Project,
+  ProjectSummary,
+  Release,
+  ReleaseSummary,
+  RoleBinding,
+  StepTargetResult,
+  Target,
+  TaskLogEntry,
+  Timestamp,
+} from './model.ts';
+
+/** One page of a list and the cursor of the next one (absent on the last page). */
+export type Page<T> = { items: T[]; cursor?: string };
+
+/**
+ * Which page: `cursor` is what the previous page returned, opaque to callers; a cursor that
+ * this listing did not make is a ValidationError. `limit` is at most the store's maximum.
+ */
+export type PageRequest = { limit?: number; cursor?: string };
+
+/** An entity about to be created: the store sets version 1. Distributes over unions (Account kinds). */
+export type New<T extends { version: number }> = T extends unknown ? Omit<T, 'version'> : never;
+
+/**
+ * Small configuration entities (environments, lifecycles, accounts, targets, role bindings):
+ * read by key, listed whole, written with optimistic concurrency.
+ */
+export interface ConfigStore<T extends { version: number }> {
+  /** @throws NotFoundError */
+  get(id: string): Promise<T>;
+  /** Every entity (a few hundred at most), in id order unless the interface says otherwise. */
+  list(): Promise<T[]>;
+  /** Writes version 1. @throws DuplicateError when the id exists, ValidationError */
+  create(entity: New<T>): Promise<T>;
+  /** Replaces the entity read at `entity.version`. @throws NotFoundError, VersionConflictError */
+  update(entity: T): Promise<T>;
+  /** Deletes the entity read at `version`. @throws NotFoundError, VersionConflictError */
+  delete(id: string, version: number): Promise<void>;
+}
+
+/** Environments, listed by `order` (then id). */
+export type EnvironmentStore = ConfigStore<Environment>;
+
+export type LifecycleStore = ConfigStore<Lifecycle>;
+
+/** Accounts; secret material is refused unless it is a secret ARN (ValidationError naming the field). */
+export type AccountStore = ConfigStore<Account>;
+
+export interface TargetStore extends ConfigStore<Target> {
+  /** The targets of an environment that carry `tag`, in id order: one key lookup per (environment, tag). */
+  listByEnvironmentAndTag(environmentId: string, tag: string): Promise<Target[]>;
+}
+
+/** Role bindings by principal ARN (the `id` of ConfigStore). */
+export interface RoleStore extends ConfigStore<RoleBinding> {
+  /** The principal's binding, or undefined: no binding means no role. */
+  find(principalArn: PrincipalArn): Promise<RoleBinding | undefined>;
+}
+
+export interface ProjectStore {
+  /** The project with its process and variables. @throws NotFoundError */
+  get(id: string): Promise<Project>;
+  /** Every project without process and variables, in id order. */
+  list(): Promise<ProjectSummary[]>;
+  /** Writes version 1 and release counter 0. @throws DuplicateError, TooLargeError (process and variables) */
+  create(project: New<Omit<Project, 'releaseCounter'>>): Promise<Project>;
+  /**
+   * Replaces everything but the release counter (which only the release store moves, so an
+   * edit never races release numbering). @throws NotFoundError, VersionConflictError, TooLargeError
+   */
+  update(project: Project): Promise<Project>;
+  /** @throws NotFoundError, VersionConflictError */
+  delete(id: string, version: number): Promise<void>;
+}
+
+export interface ReleaseStore {
+  /**
+   * Creates the release with the next number (project counter + 1, without gaps or duplicates
+   * however many creates race), in one transaction with the counter. With `sourceDigest`, the
+   * same digest for the same project makes one release: a second create returns the first
+   * release with `created: false`, also when both race.
+   * @throws NotFoundError (project), DuplicateError (version taken by another release),
+   *   TooLargeError (snapshot over the documented limit, naming it)
+   */
+  create(release: NewRelease): Promise<{ release: Release; created: boolean }>;
+  /** The release with its snapshot. @throws NotFoundError */
+  get(projectId: string, number: number): Promise<Release>;
+  /** The release with that version string. @throws NotFoundError */
+  getByVersion(projectId: string, version: string): Promise<Release>;
+  /** The project's releases, newest first, without snapshots. */
+  list(projectId: string, page?: PageRequest): Promise<Page<ReleaseSummary>>;
+}
+
+export interface DeploymentStore {
+  /**
+   * Writes a new deployment (version 1) and makes it the dashboard cell of its project ×
+   * environment unless a newer one is there. @throws DuplicateError
+   */
+  create(deployment: New<Deployment>): Promise<Deployment>;
+  /** The deployment with its results, task log and approvals. @throws NotFoundError */
+  get(id: string): Promise<DeploymentDetail>;
+  /**
+   * Writes the deployment read at `deployment.version`, in one transaction with its dashboard
+   * cell while the cell shows it. @throws NotFoundError, VersionConflictError,
+   *   InvalidStateError (a transition DEPLOYMENT_TRANSITIONS does not allow)
+   */
+  update(deployment: Deployment): Promise<Deployment>;
+  /** Records one step × target result: version 1 if new, else the stored version must match. @throws VersionConflictError */
+  putResult(result: StepTargetResult): Promise<StepTargetResult>;
+  /** Appends task log lines (callers redact them first); order is by time. @throws NotFoundError */
+  appendLog(deploymentId: string, entries: TaskLogEntry[]): Promise<void>;
+  /** The dashboard: the latest deployment of every project × environment, in one query. */
+  matrix(): Promise<MatrixCell[]>;
+  /** Deployments in a state that is not final (Queued, Running, WaitingForApproval), oldest first. */
+  listByState(state: Exclude<DeploymentState, 'Succeeded' | 'Failed' | 'Errored' | 'Cancelled'>, page?: PageRequest): Promise<Page<Deployment>>;
+  /** Deployments of a project to an environment, newest first. */
+  listByProjectEnvironment(projectId: string, environmentId: string, page?: PageRequest): Promise<Page<Deployment>>;
+}
+
+export interface ApprovalStore {
+  /** Records a pending approval. @throws DuplicateError (one per deployment and step) */
+  request(approval: New<Approval>): Promise<Approval>;
+  /** @throws NotFoundError */
+  get(deploymentId: string, stepIndex: number): Promise<Approval>;
+  /**
+   * Records the decision on the approval read at `version`. @throws NotFoundError,
+   * VersionConflictError, InvalidStateError (already decided: a decision is never changed)
+   */
+  decide(
+    key: { deploymentId: string; stepIndex: number; version: number },
+    decision: { decision: ApprovalDecision; decidedBy: PrincipalArn; decidedAt: Timestamp; comment?: string },
+  ): Promise<Approval>;
+}
+
+export interface AuditLog {
+  /**
+   * Appends an event after the current head: sequence, id, time and hashes are the log's.
+   * Concurrent appends serialize on the head and never fork the chain.
+   * @throws StoreUnavailableError when the head stayed contended past the retries
+   */
+  append(entry: AuditEntry): Promise<AuditEvent>;
+  /** The end of the chain; undefined while the log is empty. */
+  head(): Promise<AuditHead | undefined>;
+  /** Events between two times (inclusive, either may be open), oldest first unless `newestFirst`. */
+  listByTime(range: { from?: Timestamp; to?: Timestamp; newestFirst?: boolean }, page?: PageRequest): Promise<Page<AuditEvent>>;
+  /** Events about one subject (`project/web`), oldest first. */
+  listBySubject(subject: string, page?: PageRequest): Promise<Page<AuditEvent>>;
+  /** Reads the chain in sequence order and checks every link and the head (audit.ts). */
+  verify(): Promise<ChainVerification>;
+}
+
+/** Identifies one lock. */
+export type LockKey = { projectId: string; environmentId: string };
+
+export type LockRequest = LockKey & {
+  deploymentId: string;
+  /** How long the lock (or a place in the queue) is kept without the deployment asking again. */
+  leaseSeconds: number;
+};
+
+/** The answer to acquire: the lock is the caller's, or it waits at `position` (1 = next). */
+export type LockStatus =
+  | { held: true; leaseExpiresAt: Timestamp; version: number }
+  | { held: false; position: number; holder?: string };
+
+export interface LockStore {
+  /**
+   * Takes the lock when it is free (or its lease expired) and nobody is queued ahead; otherwise
+   * queues the deployment (once) and renews its place. A waiting deployment calls this again
+   * (from a Wait loop) until it holds the lock; the lock may also be handed to it by `release`.
+   */
+  acquire(request: LockRequest): Promise<LockStatus>;
+  /** Extends the caller's lease. @throws LockLostError when another deployment holds the lock now */
+  renew(request: LockRequest): Promise<LockStatus & { held: true }>;
+  /**
+   * Gives the lock up and hands it to the first live queued deployment, which holds it from
+   * then on; returns that deployment's id so the caller can wake it. Releasing a lock the caller
+   * does not hold changes nothing (a retried release is harmless).
+   */
+  release(key: LockKey & { deploymentId: string }): Promise<{ handedTo?: string }>;
+  /** Removes a waiting deployment from the queue (it was cancelled). Absent entries are fine. */
+  leave(key: LockKey & { deploymentId: string }): Promise<void>;
+  /** The lock with its queue; a free lock with an empty queue when it was never taken. */
+  get(key: LockKey): Promise<DeploymentLock>;
+}
