@@ -11,6 +11,11 @@
  *   The cluster's `ProgressDeadlineExceeded` condition is the primary signal; the tracker's
  *   own measure (time without any change in the Deployment's status) only backs it up when
  *   the controller stays silent, after a grace that lets the controller's message win.
+ *
+ * What it remembers between evaluations (the latches and the Deployment progress clocks) is
+ * plain data: `snapshot()` gives it as JSON and `RolloutTracker.restore` takes it back, so a
+ * check that runs as a one-shot Lambda goes on where the previous invocation stopped. Live
+ * objects are not part of it: every invocation reads them afresh.
  */
 import type { Manifest, ObjectHealth, ObjectRef } from '../model.ts';
 import { aggregate, missingHealth, worstObject } from './aggregate.ts';
@@ -48,16 +53,20 @@ export const REASON_AWAITING_STATUS = 'AwaitingStatus';
 const MS_PER_SECOND = 1000;
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job']);
 
-type Entry = {
+/** What the tracker remembers of one object between evaluations, as plain JSON. */
+export type TrackedMemory = {
   ref: ObjectRef;
+  /** The latch key of the rollout this object was seen Healthy in (rule 5). */
+  latched?: string;
+  /** Deployment progress as the tracker saw it: a status fingerprint and since when (epoch ms) it has not changed. */
+  progress?: { fingerprint: string; sinceMs: number };
+};
+
+type Entry = TrackedMemory & {
   live?: Manifest;
   gone: boolean;
   pods: Manifest[];
   replicaSets: Manifest[];
-  /** The latch key of the rollout this object was seen Healthy in. */
-  latched?: string;
-  /** Deployment progress as the tracker saw it: a status fingerprint and when it last changed. */
-  progress?: { fingerprint: string; sinceMs: number };
 };
 
 /**
@@ -80,6 +89,11 @@ export function latchKey(object: Manifest): string {
 function deploymentFingerprint(object: Manifest): string {
   const s = object.status ?? {};
   return [object.metadata.generation, s.observedGeneration, s.replicas, s.updatedReplicas, s.readyReplicas, s.availableReplicas].join('/');
+}
+
+function progressDeadlineSeconds(deployment: Manifest): number {
+  const seconds: unknown = deployment.spec?.progressDeadlineSeconds;
+  return typeof seconds === 'number' ? seconds : DEFAULT_PROGRESS_DEADLINE_SECONDS;
 }
 
 function withoutPrefix(health: ObjectHealth): string {
@@ -107,9 +121,44 @@ export class RolloutTracker {
     }
   }
 
+  /** A tracker that goes on from `memory` (a `snapshot()` of an earlier one): same objects, latches and progress clocks. */
+  static restore(memory: TrackedMemory[], options: TrackerOptions): RolloutTracker {
+    const tracker = new RolloutTracker(memory.map((m) => m.ref), options);
+    for (const m of memory) {
+      const entry = tracker.#entries.get(refKey(m.ref))!;
+      if (m.latched !== undefined) entry.latched = m.latched;
+      if (m.progress) entry.progress = { ...m.progress };
+    }
+    return tracker;
+  }
+
+  /** What a later tracker needs to go on (see `restore`), one entry per tracked ref in order. */
+  snapshot(): TrackedMemory[] {
+    return this.#order.map((key) => {
+      const { ref, latched, progress } = this.#entries.get(key)!;
+      return { ref, ...(latched !== undefined ? { latched } : {}), ...(progress ? { progress: { ...progress } } : {}) };
+    });
+  }
+
   /** When the step times out. */
   get deadline(): Date {
     return new Date(this.#startMs + this.#timeoutMs);
+  }
+
+  /**
+   * The next moment after `now` at which `evaluate` could change with no new input: the step
+   * deadline, or a silent Deployment's progress deadline. A watcher sets one timer for it
+   * instead of re-evaluating on a tick.
+   */
+  wakeAt(now: Date): Date {
+    const nowMs = now.getTime();
+    let wake = this.#startMs + this.#timeoutMs;
+    for (const entry of this.#entries.values()) {
+      if (!entry.progress || entry.live?.kind !== 'Deployment') continue;
+      const at = entry.progress.sinceMs + progressDeadlineSeconds(entry.live) * MS_PER_SECOND + PROGRESS_DEADLINE_GRACE_MS;
+      if (at > nowMs && at < wake) wake = at;
+    }
+    return new Date(wake);
   }
 
   /** The latest live state of a tracked object; false (ignored) for an untracked one. */
@@ -179,7 +228,7 @@ export class RolloutTracker {
     const fingerprint = deploymentFingerprint(live);
     if (!entry.progress) entry.progress = { fingerprint, sinceMs: this.#startMs };
     else if (entry.progress.fingerprint !== fingerprint) entry.progress = { fingerprint, sinceMs: nowMs };
-    const seconds = typeof live.spec?.progressDeadlineSeconds === 'number' ? live.spec.progressDeadlineSeconds : DEFAULT_PROGRESS_DEADLINE_SECONDS;
+    const seconds = progressDeadlineSeconds(live);
     if (nowMs - entry.progress.sinceMs < seconds * MS_PER_SECOND + PROGRESS_DEADLINE_GRACE_MS) return health;
     const message = `${describeRef(health.ref)}: ${REASON_PROGRESS_DEADLINE}: no progress for ${seconds}s (spec.progressDeadlineSeconds) and the controller has not reported it; last status: ${withoutPrefix(health)}`;
     return { ref: health.ref, status: 'Degraded', reason: REASON_PROGRESS_DEADLINE, message };

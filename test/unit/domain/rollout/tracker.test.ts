@@ -120,4 +120,55 @@ describe('RolloutTracker', () => {
     expect(tracker.pods(CONFIG, [])).toBe(false);
     expect(tracker.evaluate(at(1)).objects).toHaveLength(1);
   });
+
+  describe('snapshot and restore (a later invocation goes on)', () => {
+    it('round-trips through JSON and keeps the latch: done is not health forever across invocations', () => {
+      // Prepare
+      const first = new RolloutTracker([WEB, CONFIG], { timeoutMs: 300_000, now: T0 });
+      first.update(deployment());
+      first.evaluate(at(10));
+      const memory = JSON.parse(JSON.stringify(first.snapshot()));
+
+      // Act: a new tracker sees the Deployment scaled (new generation, same revision) and stuck.
+      const later = RolloutTracker.restore(memory, { timeoutMs: 300_000, now: T0 });
+      later.update(deployment({ replicas: 6 }, { observedGeneration: 3, replicas: 6, updatedReplicas: 6, availableReplicas: 3, conditions: [condition('Progressing', 'False', 'ProgressDeadlineExceeded', 'timed out')] }, { generation: 3 }));
+      const fresh = new RolloutTracker([WEB, CONFIG], { timeoutMs: 300_000, now: T0 });
+      fresh.update(deployment({ replicas: 6 }, { observedGeneration: 3, replicas: 6, updatedReplicas: 6, availableReplicas: 3, conditions: [condition('Progressing', 'False', 'ProgressDeadlineExceeded', 'timed out')] }, { generation: 3 }));
+
+      // Assess
+      expect(memory).toEqual([{ ref: WEB, latched: 'revision:2' }, { ref: CONFIG }]);
+      expect(later.evaluate(at(20)).objects[0]).toMatchObject({ status: 'Healthy', reason: 'RolloutDone' });
+      expect(fresh.evaluate(at(20)).state).toBe('failed');
+      expect(later.snapshot()).toEqual(memory);
+    });
+
+    it('keeps the progress clock: the backup deadline counts from the last change seen by any invocation', () => {
+      // Prepare
+      const options = { timeoutMs: 3_600_000, now: T0 };
+      const first = new RolloutTracker([WEB], options);
+      first.update(deployment({ progressDeadlineSeconds: 60 }, { availableReplicas: 1 }));
+      first.evaluate(at(50));
+      const memory = JSON.parse(JSON.stringify(first.snapshot()));
+
+      // Act
+      const later = RolloutTracker.restore(memory, options);
+      later.update(deployment({ progressDeadlineSeconds: 60 }, { availableReplicas: 1 }));
+
+      // Assess: measured from T0 (the step's start), not from the restore.
+      expect(memory[0].progress).toEqual({ fingerprint: expect.any(String), sinceMs: T0.getTime() });
+      expect(later.evaluate(at(74)).state).toBe('progressing');
+      expect(later.evaluate(at(76)).failure?.reason).toBe('ProgressDeadlineExceeded');
+    });
+
+    it('says when the verdict could next change by itself: a silent Deployment\'s deadline, else the step\'s', () => {
+      // Prepare
+      const tracker = new RolloutTracker([WEB], { timeoutMs: 600_000, now: T0 });
+      tracker.update(deployment({ progressDeadlineSeconds: 60 }, { availableReplicas: 1 }));
+      tracker.evaluate(at(1));
+
+      // Act / Assess: 60 s + the 15 s grace from T0; once past, the step deadline.
+      expect(tracker.wakeAt(at(1))).toEqual(at(75));
+      expect(tracker.wakeAt(at(80))).toEqual(at(600));
+    });
+  });
 });
