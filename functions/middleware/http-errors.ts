@@ -25,7 +25,7 @@ const JSON_HEADERS = { 'content-type': 'application/json' };
 /** Fields of an error that are safe to show as details (never `cause`, never stacks). */
 const DETAIL_FIELDS = ['problems', 'subject', 'known', 'limit', 'limitName'] as const;
 
-export type Logger = { error(message: string, extra?: Record<string, unknown>): void };
+export type Logger = { error(message: string, extra: Record<string, unknown>): void };
 
 /** The response for `error` to a request with id `requestId`. */
 export function errorResponse(error: unknown, requestId: string): APIGatewayProxyStructuredResultV2 {

@@ -4,19 +4,7 @@
  * table name from its configuration; nothing here reads the environment.
  */
 import type { DynamoDBDocumentClient, TranslateConfig } from '@aws-sdk/lib-dynamodb';
-import type {
-  AccountStore,
-  ApprovalStore,
-  AuditLog,
-  DeploymentStore,
-  EnvironmentStore,
-  LifecycleStore,
-  LockStore,
-  ProjectStore,
-  ReleaseStore,
-  RoleStore,
-  TargetStore,
-} from '#domain/pipeline/ports.ts';
+import type { PipelineStores } from '#domain/pipeline/ports.ts';
 import { DynamoApprovalStore } from './approval-store.ts';
 import { DynamoAuditLog } from './audit-log.ts';
 import { accountStore, environmentStore, lifecycleStore, roleStore } from './config-stores.ts';
@@ -29,6 +17,7 @@ import { targetStore } from './target-store.ts';
 
 export { createTableInput, tableDefinition, type TableDefinition } from './table.ts';
 export type { StoreOptions } from './table-client.ts';
+export type { PipelineStores };
 
 /**
  * How the DocumentClient should be made (`DynamoDBDocumentClient.from(client, DOCUMENT_CLIENT_CONFIG)`):
@@ -37,19 +26,6 @@ export type { StoreOptions } from './table-client.ts';
  */
 export const DOCUMENT_CLIENT_CONFIG: TranslateConfig = { marshallOptions: { removeUndefinedValues: true } };
 
-export type PipelineStores = {
-  environments: EnvironmentStore;
-  lifecycles: LifecycleStore;
-  projects: ProjectStore;
-  accounts: AccountStore;
-  targets: TargetStore;
-  releases: ReleaseStore;
-  deployments: DeploymentStore;
-  approvals: ApprovalStore;
-  audit: AuditLog;
-  roles: RoleStore;
-  locks: LockStore;
-};
 
 export function createDynamoDbStores(client: DynamoDBDocumentClient, options: StoreOptions): PipelineStores {
   const table = new TableClient(client, options);

@@ -117,3 +117,21 @@ export class StoreFaultError extends DeployError {
     this.name = 'StoreFaultError';
   }
 }
+
+/** An AWS service the pipeline calls (Step Functions, EventBridge) could not be reached or throttled: retry later. */
+export class ServiceUnavailableError extends DeployError {
+  readonly category = 'unavailable' as const;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ServiceUnavailableError';
+  }
+}
+
+/** An AWS service refused a request for a reason that is ours to fix (a missing permission, a bad ARN). */
+export class ServiceFaultError extends DeployError {
+  readonly category = 'internal' as const;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ServiceFaultError';
+  }
+}

@@ -211,3 +211,48 @@ export interface LockStore {
   /** The lock with its queue; a free lock with an empty queue when it was never taken. */
   get(key: LockKey): Promise<DeploymentLock>;
 }
+
+/** Every store the pipeline uses, as one object the composition root builds once. */
+export type PipelineStores = {
+  environments: EnvironmentStore;
+  lifecycles: LifecycleStore;
+  projects: ProjectStore;
+  accounts: AccountStore;
+  targets: TargetStore;
+  releases: ReleaseStore;
+  deployments: DeploymentStore;
+  approvals: ApprovalStore;
+  audit: AuditLog;
+  roles: RoleStore;
+  locks: LockStore;
+};
+
+/** The state machines the pipeline starts, by their catalog name. */
+export type WorkflowName = 'deployment' | 'release-lifecycle';
+
+/**
+ * Step Functions as the pipeline uses it (functions/adapters/sfn implements it). Task tokens
+ * are secrets in all but name: whoever holds one ends the wait, so callers read them from the
+ * secret store and never log them.
+ */
+export interface Workflows {
+  /**
+   * Starts an execution. `name` makes the start idempotent: starting the same name with the
+   * same input again returns the first execution (as StartExecution does).
+   */
+  start(workflow: WorkflowName, name: string, input: Record<string, unknown>): Promise<{ executionArn: string }>;
+  /** Ends a `.waitForTaskToken` wait successfully with `output`. @throws InvalidStateError when the token is no longer waiting */
+  sendTaskSuccess(taskToken: string, output: Record<string, unknown>): Promise<void>;
+  /** Ends such a wait with an error the state machine's Catch sees by `error` name. */
+  sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void>;
+  /** Stops a running execution (a cancelled deployment); a finished one is left as it is. */
+  stop(executionArn: string, cause: string): Promise<void>;
+}
+
+/** The events Conveyor publishes (EventBridge detail-type) for other systems to react to. */
+export type PipelineEventType = 'ReleaseCreated' | 'DeploymentStarted' | 'DeploymentSucceeded' | 'DeploymentFailed' | 'ApprovalRequested';
+
+/** EventBridge PutEvents on the pipeline's bus (functions/adapters/events). Details carry ids and names, never secrets. */
+export interface EventPublisher {
+  publish(type: PipelineEventType, detail: Record<string, unknown>): Promise<void>;
+}
