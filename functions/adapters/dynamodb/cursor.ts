@@ -9,7 +9,7 @@ import { ATTR, INDEX, KEY_ATTRIBUTES, type IndexName } from './table.ts';
 
 /** Key attributes are short; a cursor beyond this is not one of ours. */
 const MAX_CURSOR_LENGTH = 2_048;
-const PARTITION_ATTRIBUTE: Record<'table' | IndexName, string> = { table: ATTR.pk, [INDEX.gsi1]: ATTR.gsi1pk, [INDEX.gsi2]: ATTR.gsi2pk };
+const PARTITION_ATTRIBUTE: Record<'table' | IndexName, string> = { table: ATTR.pk, [INDEX.gsi1]: ATTR.gsi1pk, [INDEX.gsi2]: ATTR.gsi2pk, [INDEX.gsi3]: ATTR.gsi3pk };
 
 /** Which listing a cursor belongs to: the index (the table when absent) and the partition value. */
 export type CursorScope = { index?: IndexName; partition: string };

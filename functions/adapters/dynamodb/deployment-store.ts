@@ -29,6 +29,7 @@ import {
   logKey,
   MATRIX_PARTITION,
   matrixKey,
+  releaseDeploymentsKey,
   resultKey,
 } from './keys.ts';
 import { INDEX } from './table.ts';
@@ -55,6 +56,7 @@ export function deploymentItem(deployment: Deployment): Item {
   const { id, projectId, environmentId, queuedAt, state } = deployment;
   return toItem(deploymentKey(id), DEPLOYMENT_TYPE, deployment, {
     ...deploymentHistoryKey(projectId, environmentId, queuedAt, id),
+    ...releaseDeploymentsKey(projectId, deployment.releaseNumber, queuedAt, id),
     ...(isFinal(state) ? {} : deploymentStateKey(state, queuedAt, id)),
   });
 }
@@ -234,5 +236,15 @@ export class DynamoDeploymentStore implements DeploymentStore {
       `listing the deployments of project ${projectId} to ${environmentId}`,
     );
     return { items: out.items.map((item) => fromItem<Deployment>(item)), cursor: out.cursor };
+  }
+
+  async listByRelease(projectId: string, releaseNumber: number): Promise<Deployment[]> {
+    new Problems().slug('projectId', projectId).throwIfAny('release deployments');
+    const { GSI3PK } = releaseDeploymentsKey(projectId, releaseNumber, '', '');
+    const items = await this.table.queryAll(
+      { ...TableClient.on(INDEX.gsi3), KeyConditionExpression: 'GSI3PK = :pk', ExpressionAttributeValues: { ':pk': GSI3PK } },
+      `listing the deployments of release ${releaseNumber} of project ${projectId}`,
+    );
+    return items.map((item) => fromItem<Deployment>(item));
   }
 }

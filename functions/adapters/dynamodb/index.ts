@@ -10,6 +10,7 @@ import { DynamoAuditLog } from './audit-log.ts';
 import { accountStore, environmentStore, lifecycleStore, roleStore } from './config-stores.ts';
 import { DynamoDeploymentStore } from './deployment-store.ts';
 import { DynamoLockStore } from './lock-store.ts';
+import { DynamoImageStore, DynamoLifecycleWaitStore } from './progress-stores.ts';
 import { DynamoProjectStore } from './project-store.ts';
 import { DynamoReleaseStore } from './release-store.ts';
 import { TableClient, type StoreOptions } from './table-client.ts';
@@ -41,5 +42,7 @@ export function createDynamoDbStores(client: DynamoDBDocumentClient, options: St
     audit: new DynamoAuditLog(table),
     roles: roleStore(table),
     locks: new DynamoLockStore(table),
+    images: new DynamoImageStore(table),
+    lifecycleWaits: new DynamoLifecycleWaitStore(table),
   };
 }

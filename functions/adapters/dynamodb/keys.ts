@@ -68,8 +68,23 @@ export const deploymentHistoryKey = (projectId: string, environmentId: string, q
   GSI1PK: `DEPLOYMENTS#${projectId}#${environmentId}`,
   GSI1SK: `${queuedAt}#${id}`,
 });
+/** GSI3: the deployments of one release, across environments, by time. */
+export const releaseDeploymentsKey = (projectId: string, releaseNumber: number, queuedAt: string, id: string) => ({
+  GSI3PK: `RELEASE_DEPLOYMENTS#${projectId}#${pad(releaseNumber, RELEASE_DIGITS)}`,
+  GSI3SK: `${queuedAt}#${id}`,
+});
 /** GSI2: deployments by non-final state (sparse: a finished deployment leaves the index). */
 export const deploymentStateKey = (state: DeploymentState, queuedAt: string, id: string) => ({ GSI2PK: `DEPLOYMENT_STATE#${state}`, GSI2SK: `${queuedAt}#${id}` });
+
+/** A release lifecycle waiting for a promotion at one phase: in the project partition, by release and phase. */
+export const lifecycleWaitKey = (projectId: string, releaseNumber: number, phaseIndex: number): Key => ({
+  PK: projectPartition(projectId),
+  SK: `WAIT#${pad(releaseNumber, RELEASE_DIGITS)}#${pad(phaseIndex, STEP_DIGITS)}`,
+});
+
+/** Pushed image versions: one partition per repository, newest last by push time. */
+export const imagePartition = (repository: string) => `IMAGES#${repository}`;
+export const imageKey = (repository: string, pushedAt: string, digest: string, tag: string): Key => ({ PK: imagePartition(repository), SK: `PUSH#${pushedAt}#${digest}#${tag}` });
 
 /** The dashboard: one partition, one cell per project × environment. */
 export const MATRIX_PARTITION = 'MATRIX';

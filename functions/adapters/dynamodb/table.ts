@@ -12,6 +12,8 @@ export const ATTR = {
   gsi1sk: 'GSI1SK',
   gsi2pk: 'GSI2PK',
   gsi2sk: 'GSI2SK',
+  gsi3pk: 'GSI3PK',
+  gsi3sk: 'GSI3SK',
   /** Which entity an item holds (`Deployment`, `AuditEvent`...): items of a partition are told apart by it. */
   type: 'type',
 } as const;
@@ -22,10 +24,11 @@ export const TABLE_ATTRIBUTES: readonly string[] = Object.values(ATTR);
 /**
  * GSI1: lists by a parent in a meaningful order (projects; deployments of a project ×
  * environment by time; audit events by time). GSI2: sparse "by status or subject" lists
- * (deployments in a non-final state; audit events by subject). Overloaded, so that the table
- * has two indexes, not one per list.
+ * (deployments in a non-final state; audit events by subject). GSI3: deployments of one release,
+ * across environments (lifecycle progress). Overloaded where they can be, so that the table has
+ * three indexes, not one per list.
  */
-export const INDEX = { gsi1: 'GSI1', gsi2: 'GSI2' } as const;
+export const INDEX = { gsi1: 'GSI1', gsi2: 'GSI2', gsi3: 'GSI3' } as const;
 export type IndexName = (typeof INDEX)[keyof typeof INDEX];
 
 /** Key attributes of the table and of each index, as a cursor carries them. */
@@ -33,6 +36,7 @@ export const KEY_ATTRIBUTES: Record<'table' | IndexName, readonly string[]> = {
   table: [ATTR.pk, ATTR.sk],
   [INDEX.gsi1]: [ATTR.pk, ATTR.sk, ATTR.gsi1pk, ATTR.gsi1sk],
   [INDEX.gsi2]: [ATTR.pk, ATTR.sk, ATTR.gsi2pk, ATTR.gsi2sk],
+  [INDEX.gsi3]: [ATTR.pk, ATTR.sk, ATTR.gsi3pk, ATTR.gsi3sk],
 };
 
 export type KeyDefinition = { name: string; type: 'S' };
@@ -57,6 +61,7 @@ export function tableDefinition(): TableDefinition {
     globalSecondaryIndexes: [
       { indexName: INDEX.gsi1, partitionKey: string(ATTR.gsi1pk), sortKey: string(ATTR.gsi1sk), projection: 'ALL' },
       { indexName: INDEX.gsi2, partitionKey: string(ATTR.gsi2pk), sortKey: string(ATTR.gsi2sk), projection: 'ALL' },
+      { indexName: INDEX.gsi3, partitionKey: string(ATTR.gsi3pk), sortKey: string(ATTR.gsi3sk), projection: 'ALL' },
     ],
     billingMode: 'PAY_PER_REQUEST',
   };

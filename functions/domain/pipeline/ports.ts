@@ -143,6 +143,8 @@ export interface DeploymentStore {
   listByState(state: Exclude<DeploymentState, 'Succeeded' | 'Failed' | 'Errored' | 'Cancelled'>, page?: PageRequest): Promise<Page<Deployment>>;
   /** Deployments of a project to an environment, newest first. */
   listByProjectEnvironment(projectId: string, environmentId: string, page?: PageRequest): Promise<Page<Deployment>>;
+  /** Every deployment of one release (all environments), oldest first: what lifecycle progress is computed from. */
+  listByRelease(projectId: string, releaseNumber: number): Promise<Deployment[]>;
 }
 
 export interface ApprovalStore {
@@ -212,6 +214,33 @@ export interface LockStore {
   get(key: LockKey): Promise<DeploymentLock>;
 }
 
+/** An image version pushed to a repository, as the ECR push event reported it. */
+export type PushedImage = { repository: string; tag: string; digest: string; pushedAt: Timestamp };
+
+/** The image versions the pipeline has seen pushed, per repository (to pick "the latest the channel accepts"). */
+export interface ImageStore {
+  /** Records a push; the same repository, tag and digest again changes nothing. */
+  record(image: PushedImage): Promise<void>;
+  /** The repository's pushed versions, newest push first (at most `limit`, default the store's maximum). */
+  list(repository: string, limit?: number): Promise<PushedImage[]>;
+}
+
+/**
+ * A release lifecycle waiting at a phase for a promotion (the state machine's task token, kept
+ * in the secret store: `tokenRef` is the secret's ARN). The promotion API finds it by release
+ * and phase, answers it, and removes it.
+ */
+export type LifecycleWait = { projectId: string; releaseNumber: number; phaseIndex: number; tokenRef: string; since: Timestamp };
+
+export interface LifecycleWaitStore {
+  /** Records (or replaces) the wait of a release at a phase. */
+  put(wait: LifecycleWait): Promise<void>;
+  /** The wait of the release at `phaseIndex`, if the lifecycle is waiting there. */
+  get(projectId: string, releaseNumber: number, phaseIndex: number): Promise<LifecycleWait | undefined>;
+  /** Removes it once answered; an absent wait is fine. */
+  remove(projectId: string, releaseNumber: number, phaseIndex: number): Promise<void>;
+}
+
 /** Every store the pipeline uses, as one object the composition root builds once. */
 export type PipelineStores = {
   environments: EnvironmentStore;
@@ -225,6 +254,8 @@ export type PipelineStores = {
   audit: AuditLog;
   roles: RoleStore;
   locks: LockStore;
+  images: ImageStore;
+  lifecycleWaits: LifecycleWaitStore;
 };
 
 /** The state machines the pipeline starts, by their catalog name. */
