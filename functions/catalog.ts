@@ -65,9 +65,18 @@ export type EventRuleSpec = { name: string; description: string; pattern: Record
 
 export type Catalog = { functions: FunctionSpec[]; routes: RouteSpec[]; stateMachines: StateMachineSpec[]; eventRules: EventRuleSpec[] };
 
+/** One concern's share of the catalog (functions/catalog/*.ts). */
+export type CatalogPart = Catalog;
+
+import { PART as CONFIG_API } from './catalog/config-api.ts';
+import { PART as PIPELINE } from './catalog/pipeline.ts';
+import { PART as RELEASE_API } from './catalog/release-api.ts';
+
+const PARTS: CatalogPart[] = [CONFIG_API, RELEASE_API, PIPELINE];
+
 export const CATALOG: Catalog = {
-  functions: [],
-  routes: [],
-  stateMachines: [],
-  eventRules: [],
+  functions: PARTS.flatMap((p) => p.functions),
+  routes: PARTS.flatMap((p) => p.routes),
+  stateMachines: PARTS.flatMap((p) => p.stateMachines),
+  eventRules: PARTS.flatMap((p) => p.eventRules),
 };
