@@ -4,6 +4,7 @@
  * (functions/runtime/deps.ts), or from fakes in tests — and the `Caller` of the request.
  */
 import type { SecretStore } from '#domain/secrets.ts';
+import type { ClusterProbe } from '#domain/pipeline/cluster-probe.ts';
 import type { EventPublisher, PipelineStores, Workflows } from '#domain/pipeline/ports.ts';
 import { decide, denied, type Action } from '#domain/pipeline/authorization.ts';
 import type { AuditEntry, AuditValue, PrincipalArn } from '#domain/pipeline/model.ts';
@@ -15,6 +16,11 @@ export type AppDeps = {
   events: EventPublisher;
   clock: () => Date;
   newId: () => string;
+  /**
+   * Connects to a target's cluster to check it (`POST /targets/{targetId}/health`). Optional:
+   * only the targets function is given one (need `clusters`); the use case says so when absent.
+   */
+  clusterProbe?: ClusterProbe;
 };
 
 /** Who asked, as API Gateway's IAM authorizer reported it, and the request to tie audit events to. */

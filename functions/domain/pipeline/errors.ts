@@ -135,3 +135,16 @@ export class ServiceFaultError extends DeployError {
     this.name = 'ServiceFaultError';
   }
 }
+
+/**
+ * A request names something that does not exist (a lifecycle's environment, a project's
+ * lifecycle, a target's account): bad input, so 400, not the 404 of a missing path resource.
+ * `known` lists the ids that do exist, by kind, where that helps the caller correct the request.
+ */
+export class UnknownReferenceError extends DeployError {
+  readonly category = 'input' as const;
+  constructor(readonly subject: Subject, readonly problems: string[], readonly known: Record<string, string[]>) {
+    super(`${subject}: ${problems.join('; ')}`);
+    this.name = 'UnknownReferenceError';
+  }
+}

@@ -23,8 +23,32 @@ export type Route<B = any, P = any, Q = any, R = any> = {
   response?: z.ZodType<R>;
   /** 200 unless said (201 for creates, 202 for accepted work, 204 for deletes). */
   status?: number;
+  /** Largest request body accepted (DEFAULT_MAX_BODY_BYTES unless said: a project with its manifests is larger). */
+  maxBodyBytes?: number;
+  /** The success response's media type when it is not JSON (the route returns a RawBody): for OpenAPI. */
+  produces?: string;
   run(input: ValidatedInput<B, P, Q>, deps: AppDeps, caller: Caller): Promise<R>;
 };
+
+/** A route with its input types inferred from its schemas (a route table's values are untyped). */
+export function defineRoute<B, P, Q, R>(route: Route<B, P, Q, R>): Route<B, P, Q, R> {
+  return route;
+}
+
+/** Marks a route's answer as a body to send as it is, not as JSON. */
+const RAW_BODY = Symbol('rawBody');
+
+/** A response body that is not JSON (an NDJSON export): the router sends it as it is, with its content type. */
+export type RawBody = { readonly [RAW_BODY]: true; contentType: string; body: string };
+
+/** What a route returns to answer with `body` as `contentType` instead of JSON. */
+export function rawBody(contentType: string, body: string): RawBody {
+  return { [RAW_BODY]: true, contentType, body };
+}
+
+function isRawBody(value: unknown): value is RawBody {
+  return typeof value === 'object' && value !== null && RAW_BODY in value;
+}
 
 /** Routes by API Gateway routeKey: `GET /projects/{projectId}`. */
 export type RouteTable = Record<string, Route>;
@@ -46,7 +70,7 @@ class UnknownRouteError extends Error {
  */
 export function httpHandler(routes: RouteTable, deps: () => AppDeps) {
   let built: AppDeps | undefined;
-  const validators = new Map(Object.entries(routes).map(([key, route]) => [key, validateHttp(route.schemas)]));
+  const validators = new Map(Object.entries(routes).map(([key, route]) => [key, validateHttp(route.schemas, { maxBodyBytes: route.maxBodyBytes })]));
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
     .use(observe())
     .use(httpErrors(logger))
@@ -64,6 +88,7 @@ export function httpHandler(routes: RouteTable, deps: () => AppDeps) {
       const result = await route.run((event as APIGatewayProxyEventV2 & { input: ValidatedInput<unknown, unknown, unknown> }).input, built, caller);
       const status = route.status ?? 200;
       if (status === NO_CONTENT) return { statusCode: NO_CONTENT };
+      if (isRawBody(result)) return { statusCode: status, headers: { 'content-type': result.contentType }, body: result.body };
       return { statusCode: status, headers: JSON_HEADERS, body: JSON.stringify(result) };
     });
 }
