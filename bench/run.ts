@@ -6,6 +6,7 @@ const BENCHMARKS: Record<string, () => Promise<boolean>> = {
   sandbox: async () => (await import('./sandbox.bench.ts')).run(),
   apply: async () => (await import('./apply.bench.ts')).runApplyBench(),
   hardening: async () => (await import('./hardening.bench.ts')).runHardeningBench(),
+  pipeline: async () => (await import('./pipeline.bench.ts')).runPipelineBench(),
 };
 
 async function main(): Promise<number> {
