@@ -4,7 +4,9 @@
  * every catalog function with the local esbuild, into a temporary directory. Fails when the synth
  * fails, when a catalog function has no bundle, or when it takes the time limit or longer.
  * Kept out of `npm test`: on two cores next to the integration suites the timing would measure
- * the neighbours, not the synth.
+ * the neighbours, not the synth. CI runs it to prove the offline synth works and prints the time
+ * with a PASS/FAIL line against the limit; only `--enforce-time` (the `synth` benchmark) makes a
+ * slow synth fail the command, since timings are judged by benchmarks, not by checks.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -63,10 +65,12 @@ async function main(): Promise<number> {
     if (code === 0 && !existsSync(join(outdir, STACK_TEMPLATE))) problems.push(`no ${STACK_TEMPLATE} in the cloud assembly`);
     const bundled = code === 0 ? bundles(outdir).length : 0;
     if (code === 0 && bundled !== CATALOG.functions.length) problems.push(`${bundled} function bundles for ${CATALOG.functions.length} catalog functions`);
-    if (seconds >= LIMIT_SECONDS) problems.push(`took ${seconds.toFixed(1)} s, the limit is ${LIMIT_SECONDS} s`);
+    const fast = seconds < LIMIT_SECONDS;
+    if (!fast && process.argv.includes('--enforce-time')) problems.push(`took ${seconds.toFixed(1)} s, the limit is ${LIMIT_SECONDS} s`);
     // The load says whether the time measured the synth or its neighbours too.
     const [load] = loadavg();
     console.log(`synth:check: ${bundled} functions bundled, offline, in ${seconds.toFixed(1)} s (limit ${LIMIT_SECONDS} s; load ${load!.toFixed(1)} on ${availableParallelism()} cores)`);
+    console.log(`${fast ? 'PASS' : 'FAIL'} cdk synth offline: ${seconds.toFixed(1)} s (target < ${LIMIT_SECONDS} s)`);
     for (const problem of problems) console.error(`synth:check: FAIL: ${problem}`);
     return problems.length ? 1 : 0;
   } finally {
