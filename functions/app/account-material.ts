@@ -7,9 +7,9 @@
  * CorruptDataError naming the account, never quoting the content.
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import type { Account as EngineAccount } from '#domain/model.ts';
+import type { Account as EngineAccount, Target as EngineTarget } from '#domain/model.ts';
 import { CorruptDataError } from '#domain/pipeline/errors.ts';
-import type { Account } from '#domain/pipeline/model.ts';
+import type { Account, Target } from '#domain/pipeline/model.ts';
 import type { SecretSource } from '#domain/secrets.ts';
 
 /** The secret's JSON; which field is set depends on the account's kind. */
@@ -84,16 +84,19 @@ export async function engineAccount(account: Account, secrets: SecretSource): Pr
   }
 }
 
-/** Every secret value of an engine account, for redacting text that could hold one. */
-export function secretValuesOf(account: EngineAccount): string[] {
-  switch (account.kind) {
-    case 'token':
-      return [account.token];
-    case 'basic':
-      return [account.password];
-    case 'certificate':
-      return [account.keyPem];
-    case 'eks':
-      return [account.roleArn, account.credentials?.secretAccessKey, account.credentials?.sessionToken].filter((s): s is string => !!s);
-  }
+/**
+ * The deploy engine's Target for a stored target and its account (the secret resolved now,
+ * kept in memory only): what the cluster connector and the health check connect with.
+ */
+export async function engineTarget(target: Target, account: Account, secrets: SecretSource): Promise<EngineTarget> {
+  return {
+    name: target.id,
+    tags: [...target.tags],
+    account: await engineAccount(account, secrets),
+    ...(target.url ? { url: target.url } : {}),
+    ...(target.namespace ? { namespace: target.namespace } : {}),
+    ...(target.admin ? { admin: true } : {}),
+    ...(target.caPem ? { caPem: target.caPem } : {}),
+    ...(target.skipTlsVerify ? { skipTlsVerify: true } : {}),
+  };
 }

@@ -8,11 +8,11 @@
  * account's own values. The check is audited (`target.check`): it uses stored credentials.
  */
 import { DeployError } from '#domain/errors.ts';
-import type { Target as EngineTarget } from '#domain/model.ts';
+import { accountSecretValues, type Target as EngineTarget } from '#domain/model.ts';
 import { CorruptDataError } from '#domain/pipeline/errors.ts';
 import type { PermissionAnswer, PermissionQuestion } from '#domain/pipeline/cluster-probe.ts';
 import { Redactor } from '#domain/redactor.ts';
-import { engineAccount, secretValuesOf } from './account-material.ts';
+import { engineTarget as resolveEngineTarget } from './account-material.ts';
 import { audit, authorize, type AppDeps, type Caller } from './context.ts';
 import { subjectOf } from './references.ts';
 
@@ -81,17 +81,7 @@ export async function checkTargetHealth(deps: AppDeps, caller: Caller, targetId:
   let health: TargetHealth;
   let engineTarget: EngineTarget | undefined;
   try {
-    const account = await deps.stores.accounts.get(target.accountId);
-    engineTarget = {
-      name: target.id,
-      tags: target.tags,
-      account: await engineAccount(account, deps.secrets),
-      ...(target.url ? { url: target.url } : {}),
-      ...(target.namespace ? { namespace: target.namespace } : {}),
-      ...(target.admin ? { admin: true } : {}),
-      ...(target.caPem ? { caPem: target.caPem } : {}),
-      ...(target.skipTlsVerify ? { skipTlsVerify: true } : {}),
-    };
+    engineTarget = await resolveEngineTarget(target, await deps.stores.accounts.get(target.accountId), deps.secrets);
   } catch (error) {
     // A missing account or an unreadable secret: the target cannot be checked as configured.
     // Only our own errors are shown (their messages name things, never values); faults of the
@@ -103,7 +93,7 @@ export async function checkTargetHealth(deps: AppDeps, caller: Caller, targetId:
   if (engineTarget) {
     const questions = target.admin ? [...DEPLOYER_QUESTIONS, ...ADMIN_QUESTIONS] : DEPLOYER_QUESTIONS;
     const report = await probe.probe(engineTarget, { namespace: target.namespace, questions, timeoutMs: HEALTH_TIMEOUT_MS });
-    const redactor = new Redactor(secretValuesOf(engineTarget.account), { minLength: MIN_REDACTED_LENGTH });
+    const redactor = new Redactor(accountSecretValues(engineTarget.account), { minLength: MIN_REDACTED_LENGTH });
     health = {
       ...base,
       reachable: report.reachable,

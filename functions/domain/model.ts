@@ -47,6 +47,20 @@ export type Account =
       credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
     };
 
+/** Every secret value of an account, to redact from text that may quote one (server messages, script output). */
+export function accountSecretValues(account: Account): string[] {
+  switch (account.kind) {
+    case 'token':
+      return [account.token];
+    case 'basic':
+      return [account.password];
+    case 'certificate':
+      return [account.keyPem];
+    case 'eks':
+      return [account.roleArn, account.credentials?.secretAccessKey, account.credentials?.sessionToken].filter((s): s is string => !!s);
+  }
+}
+
 /** A permission boundary: a cluster, a namespace, and the account Conveyor uses there. */
 export type Target = {
   name: string;

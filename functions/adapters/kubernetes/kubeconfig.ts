@@ -9,7 +9,7 @@
  */
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { KubeConfig, type Cluster, type RequestContext, type User } from '@kubernetes/client-node';
-import type { Target } from '#domain/model.ts';
+import { accountSecretValues, type Target } from '#domain/model.ts';
 import { EksTokenSource, resolveEksEndpoint, type AssumeRole, type CredentialsProvider, type DescribeCluster } from './eks.ts';
 import { TargetConfigurationError, type ErrorContext } from './errors.ts';
 
@@ -99,20 +99,17 @@ export async function buildKubeConfig(target: Target, aws: AwsDeps = {}): Promis
   let server = target.url;
   let caData = target.caPem ? base64(target.caPem) : undefined;
   let user: User;
-  const secrets: string[] = [];
+  const secrets = accountSecretValues(account);
   let eksTokens: EksTokenSource | undefined;
   switch (account.kind) {
     case 'token':
       user = { name: USER_NAME, token: account.token };
-      secrets.push(account.token);
       break;
     case 'basic':
       user = { name: USER_NAME, username: account.username, password: account.password };
-      secrets.push(account.password);
       break;
     case 'certificate':
       user = { name: USER_NAME, certData: base64(account.certPem), keyData: base64(account.keyPem) };
-      secrets.push(account.keyPem);
       break;
     case 'eks': {
       eksTokens = new EksTokenSource({ account, targetName: target.name, ...aws });

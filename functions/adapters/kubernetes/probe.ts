@@ -15,7 +15,7 @@
 import { HttpMethod } from '@kubernetes/client-node';
 import { Deadline } from '#domain/deadline.ts';
 import { DeadlineExceededError, DeployError } from '#domain/errors.ts';
-import type { Target } from '#domain/model.ts';
+import { accountSecretValues, type Target } from '#domain/model.ts';
 import { qualifiedResource, type ClusterProbe, type PermissionAnswer, type PermissionQuestion, type ProbeReport, type ProbeRequest } from '#domain/pipeline/cluster-probe.ts';
 import { KubernetesApiFailure, redact, toDomainError, type ErrorContext, type Operation } from './errors.ts';
 import { buildKubeConfig, type AwsDeps, type TargetConnection } from './kubeconfig.ts';
@@ -33,21 +33,6 @@ const UNAUTHORIZED = 401;
 const MAX_CAUSE_DEPTH = 6;
 
 type Connection = TargetConnection;
-
-/** Every secret value of the account, for redacting reasons made before a connection exists. */
-function accountSecrets(target: Target): string[] {
-  const account = target.account;
-  switch (account.kind) {
-    case 'token':
-      return [account.token];
-    case 'basic':
-      return [account.password];
-    case 'certificate':
-      return [account.keyPem];
-    case 'eks':
-      return [account.credentials?.secretAccessKey, account.credentials?.sessionToken].filter((s): s is string => !!s);
-  }
-}
 
 /** Whether the API server itself answered (a status from the server somewhere in the cause chain). */
 function serverAnswered(error: unknown): boolean {
@@ -84,7 +69,7 @@ export class KubernetesClusterProbe implements ClusterProbe {
 
   async probe(target: Target, request: ProbeRequest): Promise<ProbeReport> {
     const deadline = Deadline.after(request.timeoutMs);
-    const secrets = accountSecrets(target);
+    const secrets = accountSecretValues(target.account);
     let connection: Connection;
     try {
       connection = await withinDeadline(buildKubeConfig(target, this.aws), deadline, `connecting to target "${target.name}"`);

@@ -10,7 +10,7 @@
  * Scripts are not idempotent: a retried task whose script already succeeded does not run it again.
  */
 import { InvalidManifestError, MissingVariablesError } from '#domain/errors.ts';
-import type { Variable } from '#domain/model.ts';
+import { accountSecretValues, type Variable } from '#domain/model.ts';
 import { sensitiveRedactor } from '#domain/engine/redaction.ts';
 import { createVariableLookup } from '#domain/render/index.ts';
 import { buildText, createPlanner, realValue, type SubstitutionProblems } from '#domain/render/substitute.ts';
@@ -21,7 +21,7 @@ import type { Invocation, ScriptRun, TaskDeps } from './ports.ts';
 import { withLog } from './rollout.ts';
 import { engineVariables, renderContext } from './step-request.ts';
 import { loadStepWork, putResult, renewLock, resultOf, resumeAfterApproval, type StepWork } from './step-work.ts';
-import { accountSecrets, resolveTarget } from './targets.ts';
+import { resolveTarget } from './targets.ts';
 import { TaskLog } from './task-log.ts';
 
 /** Lines of output a failure message ends with. */
@@ -50,7 +50,7 @@ export async function runScript(deps: TaskDeps, input: TargetTaskInput, invocati
     const variables = await engineVariables(deps, work.release.snapshot.variables);
     const script = substitute(step.script, step.name, variables, work, target.engine);
     const kubeconfig = await deps.clusters.kubeconfig(target.engine);
-    const mask = sensitiveRedactor(variables).add(kubeconfig.secrets).add(accountSecrets(target.engine).filter((s) => s.length >= MIN_ACCOUNT_SECRET_LENGTH));
+    const mask = sensitiveRedactor(variables).add(kubeconfig.secrets).add(accountSecretValues(target.engine.account).filter((s) => s.length >= MIN_ACCOUNT_SECRET_LENGTH));
     const startedAt = deps.clock().toISOString();
     const base = { deploymentId: input.deploymentId, stepIndex: input.stepIndex, stepName: step.name, targetId: input.targetId };
     await putResult(deps, work.detail, { ...base, state: 'Running', startedAt });
