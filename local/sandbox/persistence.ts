@@ -14,7 +14,8 @@
  * compacting go to the new log; those at or below R are skipped on replay too.
  * Stray temporary files of a killed process are never read.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { syncDirectory, temporaryName, writeFileAtomicAsync } from '../files.ts';
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CorruptLogError } from './errors.ts';
@@ -178,52 +179,5 @@ class DiskLogFile implements LogFile {
 
   close(): Promise<void> {
     return this.handle.close();
-  }
-}
-
-/** Named per process: two processes never share one, and a restarted one overwrites its own. */
-function temporaryName(file: string): string {
-  return `${file}.${process.pid}.tmp`;
-}
-
-/** tmp file + fsync + rename + directory fsync: the file is either the old or the new one. */
-export function writeFileAtomic(file: string, content: string | Uint8Array, mode = 0o644): void {
-  const tmp = temporaryName(file);
-  const fd = openSync(tmp, 'w', mode);
-  try {
-    writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-  const dirFd = openSync(dirname(file), 'r');
-  try {
-    fsyncSync(dirFd);
-  } finally {
-    closeSync(dirFd);
-  }
-}
-
-/** writeFileAtomic without blocking the event loop while the disk works. */
-export async function writeFileAtomicAsync(file: string, content: string | Uint8Array, mode = 0o644): Promise<void> {
-  const tmp = temporaryName(file);
-  const handle = await open(tmp, 'w', mode);
-  try {
-    await handle.writeFile(content);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(tmp, file);
-  await syncDirectory(dirname(file));
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

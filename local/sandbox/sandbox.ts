@@ -25,7 +25,8 @@ import { ResourceHandlers } from './http/resources.ts';
 import { buildKubeconfig } from './kubeconfig.ts';
 import { generateJobSelector } from './openapi/defaults.ts';
 import { ResourceRegistry } from './openapi/registry.ts';
-import { Persistence, writeFileAtomic } from './persistence.ts';
+import { writeFileAtomic } from '../files.ts';
+import { Persistence } from './persistence.ts';
 import { ObjectStore } from './store.ts';
 import type { KubeObject, ResourceType } from './types.ts';
 

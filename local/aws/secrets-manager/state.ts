@@ -6,8 +6,9 @@
  * the change is undone in memory too, so what clients were told matches what is on disk.
  * A local service holds few secrets: rewriting the whole file per change is simple and fast.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../files.ts';
+import { join } from 'node:path';
 import type { Sealed } from './vault.ts';
 import { Vault } from './vault.ts';
 
@@ -139,26 +140,5 @@ export class SecretsState {
     if (!this.file) return;
     const document: StateDocument = { format: STATE_FORMAT, secrets: this.all() };
     writeFileAtomic(this.file, JSON.stringify(document), STATE_FILE_MODE);
-  }
-}
-
-/** Temporary file + fsync + rename + directory fsync: the file is either the old or the new one. */
-function writeFileAtomic(file: string, content: string, mode: number): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  // A leftover from a crash would keep its old mode: start from a new file.
-  rmSync(tmp, { force: true });
-  const fd = openSync(tmp, 'w', mode);
-  try {
-    writeSync(fd, Buffer.from(content, 'utf8'));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-  const dirFd = openSync(dirname(file), 'r');
-  try {
-    fsyncSync(dirFd);
-  } finally {
-    closeSync(dirFd);
   }
 }

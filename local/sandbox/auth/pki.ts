@@ -8,7 +8,8 @@
  * the serving certificate (Go ignores the CN), key usages and extended key usages set.
  */
 import { generateKeyPairSync, randomBytes, X509Certificate, createPublicKey, createPrivateKey } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../files.ts';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import forge from 'node-forge';
@@ -188,14 +189,6 @@ export function createPki(options: ServerCertificateOptions = {}): Pki {
   return { ca, server: createServerCertificate(ca, options), serviceAccountKey: createServiceAccountKey() };
 }
 
-/** Writes via a temporary file and rename so a crash never leaves a half-written key or certificate. */
-function writeAtomic(path: string, content: string, mode: number): void {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, content, { mode });
-  chmodSync(tmp, mode);
-  renameSync(tmp, path);
-}
-
 function readPair(dir: string, certFile: string, keyFile: string): CertificateAndKey | undefined {
   const certPath = join(dir, certFile);
   const keyPath = join(dir, keyFile);
@@ -265,14 +258,14 @@ export function loadOrCreatePki(dir?: string, options: ServerCertificateOptions 
     checkCa(ca, dir);
   } else {
     ca = createCertificateAuthority(options);
-    writeAtomic(join(dir, FILES.caKey), ca.keyPem, PRIVATE_FILE_MODE);
-    writeAtomic(join(dir, FILES.caCert), ca.certPem, PUBLIC_FILE_MODE);
+    writeFileAtomic(join(dir, FILES.caKey), ca.keyPem, PRIVATE_FILE_MODE);
+    writeFileAtomic(join(dir, FILES.caCert), ca.certPem, PUBLIC_FILE_MODE);
   }
   let server = readPair(dir, FILES.serverCert, FILES.serverKey);
   if (!server || !serverCertificateUsable(server, ca, extraNames, now)) {
     server = createServerCertificate(ca, options);
-    writeAtomic(join(dir, FILES.serverKey), server.keyPem, PRIVATE_FILE_MODE);
-    writeAtomic(join(dir, FILES.serverCert), server.certPem, PUBLIC_FILE_MODE);
+    writeFileAtomic(join(dir, FILES.serverKey), server.keyPem, PRIVATE_FILE_MODE);
+    writeFileAtomic(join(dir, FILES.serverCert), server.certPem, PUBLIC_FILE_MODE);
   }
   const saKeyPath = join(dir, FILES.saKey);
   let serviceAccountKey: ServiceAccountKey;
@@ -286,7 +279,7 @@ export function loadOrCreatePki(dir?: string, options: ServerCertificateOptions 
     }
   } else {
     serviceAccountKey = createServiceAccountKey();
-    writeAtomic(saKeyPath, serviceAccountKey.privateKeyPem, PRIVATE_FILE_MODE);
+    writeFileAtomic(saKeyPath, serviceAccountKey.privateKeyPem, PRIVATE_FILE_MODE);
   }
   return { ca, server, serviceAccountKey };
 }

@@ -22,7 +22,7 @@ import { startTestSandbox, eventually, type TestSandbox } from '../../support/sa
 import { rawRequest } from '../../support/https.ts';
 import { readDurableState } from '#sandbox/persistence.ts';
 
-const PERSISTENCE_MODULE = fileURLToPath(new URL('../../../local/sandbox/persistence.ts', import.meta.url));
+const FILES_MODULE = fileURLToPath(new URL('../../../local/files.ts', import.meta.url));
 
 let dataDir: string;
 let running: TestSandbox | undefined;
@@ -257,7 +257,7 @@ describe('a sandbox with a data directory', () => {
       const file = join(dir, 'state.json');
       // A child process rewrites a 2 MB JSON document in a loop until it is SIGKILLed.
       const script = `
-        import { writeFileAtomic } from ${JSON.stringify(PERSISTENCE_MODULE)};
+        import { writeFileAtomic } from ${JSON.stringify(FILES_MODULE)};
         const pad = 'x'.repeat(2_000_000);
         for (let i = 0; ; i++) {
           writeFileAtomic(${JSON.stringify(file)}, JSON.stringify({ i, pad }));
