@@ -8,6 +8,7 @@
  * ended), the caller starts the deployment on its own.
  */
 import { InvalidStateError } from '#domain/pipeline/errors.ts';
+import { lifecycleProgress } from '#domain/pipeline/lifecycle.ts';
 import type { Deployment } from '#domain/pipeline/model.ts';
 import type { LifecycleWait } from '#domain/pipeline/ports.ts';
 import { SecretDeletedError, SecretNotFoundError } from '#domain/secret-errors.ts';
@@ -19,6 +20,28 @@ import { deleteTokenSecret } from './release-lookups.ts';
  * the lifecycle took it, false when nothing was waiting (anymore) and the caller must start it.
  */
 export async function answerLifecycleWait(deps: AppDeps, deployment: Pick<Deployment, 'id' | 'projectId' | 'releaseNumber'>, phaseIndex: number): Promise<boolean> {
+  return answerWait(deps, deployment, phaseIndex, [deployment.id]);
+}
+
+/**
+ * After a deployment succeeded on its own (started without a wait — a promotion that raced the
+ * lifecycle, a redeploy): if that completed a phase the release's lifecycle now waits at, the
+ * wait is answered with no deployment, so the lifecycle's gate sees the phase complete and goes
+ * on, instead of waiting for a promotion nobody will send. Returns the phases answered.
+ */
+export async function answerCompletedPhases(deps: AppDeps, deployment: Pick<Deployment, 'id' | 'projectId' | 'releaseNumber' | 'environmentId'>): Promise<number[]> {
+  const release = await deps.stores.releases.get(deployment.projectId, deployment.releaseNumber);
+  const lifecycle = await deps.stores.lifecycles.get(release.snapshot.lifecycleId);
+  const succeeded = new Set((await deps.stores.deployments.listByRelease(deployment.projectId, deployment.releaseNumber)).filter((d) => d.state === 'Succeeded').map((d) => d.environmentId));
+  const answered: number[] = [];
+  for (const phase of lifecycleProgress(lifecycle, succeeded)) {
+    if (!phase.complete || !phase.environments.includes(deployment.environmentId)) continue;
+    if (await answerWait(deps, deployment, phase.index, [])) answered.push(phase.index);
+  }
+  return answered;
+}
+
+async function answerWait(deps: AppDeps, deployment: Pick<Deployment, 'projectId' | 'releaseNumber'>, phaseIndex: number, deploymentIds: string[]): Promise<boolean> {
   const { projectId, releaseNumber } = deployment;
   const wait = await deps.stores.lifecycleWaits.get(projectId, releaseNumber, phaseIndex);
   if (!wait) return false;
@@ -31,7 +54,7 @@ export async function answerLifecycleWait(deps: AppDeps, deployment: Pick<Deploy
     throw error;
   }
   try {
-    await deps.workflows.sendTaskSuccess(token, { deploymentIds: [deployment.id] });
+    await deps.workflows.sendTaskSuccess(token, { deploymentIds });
   } catch (error) {
     // Another promotion answered first, or the lifecycle stopped: this deployment runs on its own.
     if (error instanceof InvalidStateError) return false;

@@ -11,6 +11,9 @@
  * stays live. The recorded message is the Cause's `errorMessage` (the Lambda error payload) or
  * the Cause itself, redacted once more and bounded.
  *
+ * A success that completes a phase the release's lifecycle waits at answers that wait, so the
+ * lifecycle goes on (release-waits.ts answerCompletedPhases).
+ *
  * Idempotent: a retried finalize of a final deployment releases the lock again (harmless) and
  * returns its state. An execution that is not the deployment's (plan refused it: another
  * execution had started the deployment) changes nothing and answers with the state.
@@ -22,6 +25,7 @@ import { SecretDeletedError, SecretNotFoundError } from '#domain/secret-errors.t
 import { VersionConflictError } from '#domain/pipeline/errors.ts';
 import { DEPLOYMENT_TRANSITIONS, isFinal, type Deployment, type DeploymentDetail, type DeploymentState } from '#domain/pipeline/model.ts';
 import type { CaughtFailure, FinalizeInput } from './inputs.ts';
+import { answerCompletedPhases } from '../release-waits.ts';
 import { auditAs, eventDetail } from './plan.ts';
 import type { TaskDeps } from './ports.ts';
 import { engineVariables } from './step-request.ts';
@@ -42,6 +46,7 @@ export async function finalizeDeployment(deps: TaskDeps, input: FinalizeInput): 
   if (deployment.executionArn && deployment.executionArn !== input.executionArn) return { state: deployment.state };
   if (isFinal(deployment.state)) {
     await releaseLock(deps, deployment);
+    if (deployment.state === 'Succeeded') await answerCompletedPhases(deps, deployment);
     return { state: deployment.state };
   }
   const log = new TaskLog(deps, deployment.id);
@@ -57,6 +62,8 @@ export async function finalizeDeployment(deps: TaskDeps, input: FinalizeInput): 
   await removeTokens(deps, detail);
   await auditAs(deps, input.actorArn, input.executionArn, 'deployment.finish', deployment, { state, ...(failure ? { category: failure.category } : {}) });
   await deps.events.publish(state === 'Succeeded' ? 'DeploymentSucceeded' : 'DeploymentFailed', eventDetail(deployment));
+  // Last: a retried finalize (after a fault here) finds the deployment final and answers again.
+  if (state === 'Succeeded') await answerCompletedPhases(deps, deployment);
   return { state };
 }
 

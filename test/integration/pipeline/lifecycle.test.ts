@@ -12,6 +12,7 @@ import { ID_PATTERN } from '#domain/pipeline/ids.ts';
 import type { Project } from '#domain/pipeline/model.ts';
 import { startDeployments } from '#functions/app/tasks/lifecycle.ts';
 import { releaseIdOf } from '#functions/app/release-ids.ts';
+import { queueDeployment, startDeployment } from '#functions/app/deployment-queue.ts';
 import { startPipeline, type PipelineHarness } from '../../support/pipeline.ts';
 import { manifestStep, promote, seedEnvironments, seedLifecycle, seedProject, seedRelease, seedTarget, until, webManifests } from '../../support/pipeline-fixtures.ts';
 
@@ -91,4 +92,21 @@ it('keeps going after a failed deployment in an automatic phase: the gate stays 
   expect(history.some((e) => e.type === 'PassStateEntered' && e.stateEnteredEventDetails?.name === 'DeploymentDidNotSucceed')).toBe(true);
   expect(history.filter((e) => e.type === 'TaskStateEntered').map((e) => e.stateEnteredEventDetails?.name)).toEqual(['PlanLifecycle', 'StartDeployments', 'RunDeployment', 'PhaseGate', 'AwaitPromotion']);
   await h.runner.stop(executionArn);
+});
+
+it('goes on when a deployment started on its own completes the phase the lifecycle waits at', async () => {
+  // Prepare: the lifecycle waits at the manual phase; a promotion raced it and started its deployment directly.
+  const release = await seedRelease(h, project, '3.4.0', '3.4.0');
+  const { executionArn } = await h.deps.workflows.start('release-lifecycle', 'catalog-4', { releaseId: releaseIdOf(release) });
+  await until(() => h.deps.stores.lifecycleWaits.get('catalog', release.number, 1), 'the lifecycle to wait at the manual phase', 30_000);
+  const staging = await queueDeployment(h.deps, { release, environmentId: 'staging', actorArn: release.createdBy, requestId: 'test-direct-promotion' });
+
+  // Act
+  await startDeployment(h.deps, staging);
+  const result = await h.runner.waitForCompletion(executionArn);
+
+  // Assess: the deployment's finalize answered the wait; the gate saw the phase complete.
+  expect(result.status).toBe('SUCCEEDED');
+  expect((await h.deps.stores.deployments.get(staging.id)).deployment.state).toBe('Succeeded');
+  expect(await h.deps.stores.lifecycleWaits.get('catalog', release.number, 1)).toBeUndefined();
 });
