@@ -99,18 +99,20 @@ export async function recordRelease(deps: AppDeps, caller: Caller, input: NewRel
     });
   }
   await startReleaseLifecycle(deps, release);
-  if (created) {
-    await deps.events.publish('ReleaseCreated', {
-      releaseId: releaseIdOf(release),
-      projectId: release.projectId,
-      releaseNumber: release.number,
-      version: release.version,
-      channel: release.channel,
-      images: release.images,
-      createdBy: release.createdBy,
-    });
-  }
+  if (created) await publishCreated(deps, release);
   return { release, created };
+}
+
+function publishCreated(deps: AppDeps, release: Release): Promise<void> {
+  return deps.events.publish('ReleaseCreated', {
+    releaseId: releaseIdOf(release),
+    projectId: release.projectId,
+    releaseNumber: release.number,
+    version: release.version,
+    channel: release.channel,
+    images: release.images,
+    createdBy: release.createdBy,
+  });
 }
 
 /** Creates a release of a project through the API (Admin, ReleaseManager). */
@@ -119,8 +121,29 @@ export async function createRelease(deps: AppDeps, caller: Caller, projectId: st
   const project = await deps.stores.projects.get(projectId);
   const channel = normalizedChannel(channelOf(project, request.channel));
   const images = await chooseImages(deps.stores.images, { repositories: processRepositories(project.process), channel, given: request.images });
-  const { release } = await recordRelease(deps, caller, { project, channel, images, version: request.version, notes: request.notes, origin: 'api' });
-  return release;
+  try {
+    const { release } = await recordRelease(deps, caller, { project, channel, images, version: request.version, notes: request.notes, origin: 'api' });
+    return release;
+  } catch (error) {
+    if (!(error instanceof DuplicateError)) throw error;
+    return resumeSameRelease(deps, error, caller, projectId, { version: request.version, channel: channel.name, images });
+  }
+}
+
+/**
+ * A retried create whose first attempt stored the release but failed after (starting the
+ * lifecycle): the same caller asking for the same version, channel and images gets that
+ * release, with its lifecycle started (idempotent by name) and ReleaseCreated published again
+ * (events are at-least-once). Anything else with that version is the DuplicateError it is.
+ */
+async function resumeSameRelease(deps: AppDeps, duplicate: DuplicateError, caller: Caller, projectId: string, asked: Pick<Release, 'version' | 'channel' | 'images'>): Promise<Release> {
+  const existing = await deps.stores.releases.getByVersion(projectId, asked.version);
+  // Images compared as text: stored maps do not keep their keys' order.
+  const same = existing.createdBy === caller.callerArn && existing.channel === asked.channel && existing.images.map(imageText).join() === asked.images.map(imageText).join();
+  if (!same) throw duplicate;
+  await startReleaseLifecycle(deps, existing);
+  await publishCreated(deps, existing);
+  return existing;
 }
 
 /** A project's releases, newest first; a project that does not exist is a 404, not an empty list. */

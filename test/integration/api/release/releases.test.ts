@@ -6,6 +6,7 @@
  */
 import '../../../support/quiet-powertools.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ServiceUnavailableError } from '#domain/pipeline/errors.ts';
 import { ADMIN, AUDITOR, createWorld, DB_PASSWORD, DEV_DEPLOYER, digestOf, everyItem, PROXY, RELEASE_MANAGER, seed, STABLE_RANGE, WEB, type World } from './world.ts';
 
 const CREATE = 'POST /projects/{projectId}/releases';
@@ -156,5 +157,27 @@ describe('GET releases', () => {
 
     // Assess
     for (const text of [...world.answers.map((a) => a.text), items, JSON.stringify(world.events.published)]) expect(text).not.toContain(DB_PASSWORD);
+  });
+});
+
+describe('POST /projects/{projectId}/releases, retried', () => {
+  it('answers a retried create with the release its first attempt stored, when starting the lifecycle failed after it', async () => {
+    // Prepare: the first attempt stores the release, then cannot start its lifecycle.
+    world.workflows.fail('start', new ServiceUnavailableError('Step Functions could not start (ThrottlingException); retry later'), 1);
+    const body = { version: '1.4.0', images: { [WEB]: '1.0.0', [PROXY]: 'v3' } };
+    const starts = world.workflows.callsOf('start').length;
+
+    // Act
+    const first = await create(body);
+    const retried = await create(body);
+    const other = await create({ ...body, images: { [WEB]: '1.1.0', [PROXY]: 'v3' } });
+
+    // Assess
+    expect(first.status).toBe(503);
+    expect(retried.status).toBe(201);
+    expect(retried.body).toMatchObject({ version: '1.4.0', images: [{ repository: WEB, tag: '1.0.0' }, { repository: PROXY, tag: 'v3' }] });
+    const started = world.workflows.callsOf('start').slice(starts);
+    expect(started.at(-1)).toMatchObject({ workflow: 'release-lifecycle', name: `web-${retried.body.number}` });
+    expect(other.status).toBe(409);
   });
 });
