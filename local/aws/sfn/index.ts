@@ -7,5 +7,6 @@ export { ExecutionRunner, type ExecutionRunnerOptions } from './runner.ts';
 export { ScaledClock, type Clock } from './clock.ts';
 export { StepFunctionsApiError, type StepFunctionsErrorCode } from './errors.ts';
 export { InMemoryExecutionStore, type ExecutionStore } from './store.ts';
+export { DiskExecutionStore, DEFAULT_RETENTION_DAYS, ExecutionFileError, type DiskExecutionStoreOptions } from './disk-store.ts';
 export { lambdaFunctionName } from './lambda-names.ts';
 export type * from './types.ts';

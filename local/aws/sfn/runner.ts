@@ -194,6 +194,28 @@ export class ExecutionRunner {
     return this.describe(executionArn);
   }
 
+  /**
+   * Stops running every execution without recording an end, as a process exit would: nothing
+   * more is written for them, their tokens are closed, and their records stay RUNNING for a
+   * persistent store to report after a restart (local/aws/stepfunctions/recovery.ts). Work a
+   * handler already started (a Lambda call) may finish; its result is dropped.
+   */
+  async shutdown(): Promise<void> {
+    const lives = [...this.live.values()];
+    for (const live of lives) {
+      live.closed = true;
+      live.ending = { status: 'ABORTED' };
+      live.controller.abort(new ExecutionClosedError());
+      live.abortEngine?.();
+      this.tokens.closeExecution(live.record.executionArn);
+    }
+    await Promise.allSettled(lives.map((live) => live.engineEvents));
+    for (const live of lives) {
+      this.live.delete(live.record.executionArn);
+      live.completion.resolve();
+    }
+  }
+
   /** SendTaskSuccess; `output` is JSON text, as in the API. */
   sendTaskSuccess(taskToken: string, output: string): void {
     this.tokens.answer(taskToken, { kind: 'success', output: parsePayload(output, 'InvalidOutput') });
