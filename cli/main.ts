@@ -1,39 +1,23 @@
 /**
- * `conveyor` — the command-line entry point. Each subcommand lives in commands/ and
- * exports a `run(argv)` that resolves to the process exit code.
+ * `conveyor` — the command-line entry point: parses with the command tree (program.ts), runs
+ * the one action it names, and exits with that action's code. Parse errors (an unknown flag, a
+ * missing argument) have been printed by then and end in exit 2.
  */
-import { UsageError } from './errors.ts';
+import { CommanderError } from 'commander';
+import { EXIT } from './exit.ts';
+import { buildProgram } from './program.ts';
+import type { Outcome } from './tree/shared.ts';
 
-type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
-
-const COMMANDS: Record<string, Command> = {
-  apply: { summary: 'render, apply and wait for Kubernetes manifests (the deploy engine)', load: () => import('./commands/apply.ts') },
-  sandbox: { summary: 'run the sandbox Kubernetes cluster in the foreground', load: () => import('./commands/sandbox.ts') },
-};
-
-function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
-  return `usage: conveyor <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'conveyor <command> --help' for a command's options.`;
-}
+/** commander's codes that mean "help or version was asked for": not an error. */
+const ASKED_FOR = new Set(['commander.helpDisplayed', 'commander.version']);
 
 async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    console.log(usage());
-    return name ? 0 : 2;
-  }
-  const command = COMMANDS[name];
-  if (!command) {
-    console.error(`conveyor: unknown command "${name}"\n\n${usage()}`);
-    return 2;
-  }
+  const outcome: Outcome = { code: EXIT.done };
   try {
-    return await (await command.load()).run(rest);
+    await buildProgram(outcome).parseAsync(argv, { from: 'user' });
+    return outcome.code;
   } catch (error) {
-    if (error instanceof UsageError) {
-      console.error(`conveyor ${name}: ${error.message}`);
-      return 2;
-    }
+    if (error instanceof CommanderError) return ASKED_FOR.has(error.code) ? EXIT.done : EXIT.badInput;
     throw error;
   }
 }
@@ -52,5 +36,5 @@ function finish(code: number): void {
 
 main(process.argv.slice(2)).then(finish, (error) => {
   console.error(`conveyor: ${(error as Error).message}`);
-  finish(3);
+  finish(EXIT.unavailable);
 });

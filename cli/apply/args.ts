@@ -1,47 +1,19 @@
 /**
  * `conveyor apply` flags, checked at the edge: every problem is a UsageError (exit 2)
- * naming the flag, before any file is read or any cluster is contacted.
+ * naming the flag, before any file is read or any cluster is contacted. The flags themselves
+ * are declared once, in the command's definition (cli/tree/apply.ts), which commander parses
+ * with; this module turns what it parsed into ApplyArgs.
  */
-import { parseArgs } from 'node:util';
-import { formatBytes, MAX_INPUT_BYTES } from '#domain/render/limits.ts';
+import { CommanderError } from 'commander';
 import { namespaceProblem, showNamespace } from '#domain/render/namespace.ts';
 import { UsageError } from '../errors.ts';
+import { commanderMessage, configureTree } from '../tree/configure.ts';
+import { applyCommand } from '../tree/apply.ts';
 
-export const APPLY_HELP = `usage: conveyor apply -f FILE [-f FILE ...] --kubeconfig PATH [options]
-
-Renders manifests (variables, images), checks them against the target's namespace, applies
-them with server-side apply (field manager "conveyor") and, with --wait, waits for the rollout.
-  -f, --filename FILE     manifest file (YAML or JSON, multi-document, Lists; a DeployContainers
-                          spec runs the deploy-containers step), or a directory of .yaml, .yml
-                          and .json files; '-' reads stdin; repeatable. All -f input and the
-                          --variables file together may be at most ${formatBytes(MAX_INPUT_BYTES)} of UTF-8 text
-  --kubeconfig PATH       kubeconfig to use (default: $KUBECONFIG, then ~/.kube/config)
-  --context NAME          kubeconfig context (default: its current context)
-  -n, --namespace NS      confine every object to NS: objects naming another namespace, and
-                          cluster-scoped kinds, are rejected (default: the context's namespace,
-                          else "default"; objects are always confined unless --admin is given)
-  --admin                 an admin target: any namespace and cluster-scoped kinds are allowed;
-                          cannot be combined with --namespace
-  --default-namespace NS  with --admin: where objects that name no namespace go (default: the
-                          context's namespace, else "default")
-  --var NAME=VALUE        a variable for #{NAME}; repeatable
-  --sensitive-var NAME=VALUE  a variable whose value is masked in all output; repeatable
-  --variables FILE        variables file (YAML/JSON; '-' reads stdin): {NAME: VALUE} or a list of
-                          {name, values: [{value, sensitive, scope}]}
-  --image REPO=REF        bind images of REPO to tag or digest REF; repeatable
-  --strategy S            deploy-containers strategy: Recreate, RollingUpdate or BlueGreen
-  --environment NAME      #{Conveyor.Environment.Name} (default: local)
-  --deployment-id ID      #{Conveyor.Deployment.Id} (default: generated)
-  --force                 take fields owned by other field managers
-  --wait                  wait until every object is ready (rollout rules per kind)
-  --timeout SECONDS       the whole command's deadline (default 300): reading, connecting,
-                          dry run, apply (every request retried on 429/5xx/resets until then)
-                          and the wait all end by it
-  --dry-run               validate on the server, change nothing
-  --output text|json      text (default): progress as it happens; json: the final result
-
-Exit codes: 0 done; 1 rollout failed or timed out; 2 bad input (nothing applied);
-3 cluster or authentication error.`;
+/** The command's help, as `conveyor apply --help` prints it. */
+export function applyHelp(): string {
+  return configureTree(applyCommand().name('conveyor apply')).helpInformation();
+}
 
 export const STRATEGIES = ['Recreate', 'RollingUpdate', 'BlueGreen'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
@@ -73,42 +45,29 @@ export type ApplyArgs = {
 const DEFAULT_TIMEOUT_SECONDS = 300;
 const NAME_PATTERN = /^[A-Za-z0-9_.\-]+$/;
 
+/** What commander parsed for `conveyor apply` (cli/tree/apply.ts). */
+export type ApplyOptions = Record<string, any>;
+
+/** Parses `argv` (what follows `apply`) with the command's definition, then checks the values. */
 export function parseApplyArgs(argv: string[]): ApplyArgs {
-  let values: Record<string, any>;
+  const command = applyCommand()
+    .exitOverride()
+    .configureOutput({ writeOut: () => undefined, writeErr: () => undefined, outputError: () => undefined });
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        filename: { type: 'string', short: 'f', multiple: true },
-        kubeconfig: { type: 'string' },
-        context: { type: 'string' },
-        namespace: { type: 'string', short: 'n' },
-        admin: { type: 'boolean', default: false },
-        'default-namespace': { type: 'string' },
-        var: { type: 'string', multiple: true },
-        'sensitive-var': { type: 'string', multiple: true },
-        variables: { type: 'string' },
-        image: { type: 'string', multiple: true },
-        strategy: { type: 'string' },
-        environment: { type: 'string', default: 'local' },
-        'deployment-id': { type: 'string' },
-        force: { type: 'boolean', default: false },
-        wait: { type: 'boolean', default: false },
-        timeout: { type: 'string' },
-        'dry-run': { type: 'boolean', default: false },
-        output: { type: 'string', short: 'o', default: 'text' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
+    command.parse(argv, { from: 'user' });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    if (error instanceof CommanderError && error.code === 'commander.helpDisplayed') return { help: true } as ApplyArgs;
+    if (error instanceof CommanderError) throw new UsageError(commanderMessage(error.message));
+    throw error;
   }
-  if (values.help) return { help: true } as ApplyArgs;
+  return applyArgsFrom(command.opts());
+}
+
+/** The checked arguments from the options commander parsed. */
+export function applyArgsFrom(values: ApplyOptions): ApplyArgs {
   const files: string[] = values.filename ?? [];
   if (files.length === 0) throw new UsageError('at least one -f FILE is required');
-  checkNamespaceFlags(values.namespace, values.admin, values['default-namespace']);
+  checkNamespaceFlags(values.namespace, values.admin === true, values.defaultNamespace);
   const pair = (flag: string, text: string, sensitive = false) => {
     const eq = text.indexOf('=');
     // A sensitive argument without '=' may be the bare secret: never echo it.
@@ -117,7 +76,7 @@ export function parseApplyArgs(argv: string[]): ApplyArgs {
   };
   const vars = [
     ...(values.var ?? []).map((v: string) => ({ ...pair('--var', v), sensitive: false })),
-    ...(values['sensitive-var'] ?? []).map((v: string) => ({ ...pair('--sensitive-var', v, true), sensitive: true })),
+    ...(values.sensitiveVar ?? []).map((v: string) => ({ ...pair('--sensitive-var', v, true), sensitive: true })),
   ];
   for (const v of vars) if (!NAME_PATTERN.test(v.name)) throw new UsageError(`variable name "${v.name}" may only contain letters, digits, '.', '_' and '-'`);
   const images: Record<string, string> = {};
@@ -134,28 +93,28 @@ export function parseApplyArgs(argv: string[]): ApplyArgs {
     timeoutSeconds = Number(values.timeout);
     if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, got "${values.timeout}"`);
   }
-  if (values.output !== 'text' && values.output !== 'json') throw new UsageError(`--output must be text or json, got "${values.output}"`);
-  if (values['deployment-id'] !== undefined && !/^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/.test(values['deployment-id'])) {
-    throw new UsageError(`--deployment-id must be 1-40 lower-case letters, digits or '-', starting and ending alphanumeric, got "${values['deployment-id']}"`);
+  if (values.output !== undefined && values.output !== 'text' && values.output !== 'json') throw new UsageError(`--output must be text or json, got "${values.output}"`);
+  if (values.deploymentId !== undefined && !/^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/.test(values.deploymentId)) {
+    throw new UsageError(`--deployment-id must be 1-40 lower-case letters, digits or '-', starting and ending alphanumeric, got "${values.deploymentId}"`);
   }
   return {
     files,
     kubeconfig: values.kubeconfig,
     context: values.context,
     namespace: values.namespace,
-    admin: values.admin,
-    defaultNamespace: values['default-namespace'],
+    admin: values.admin === true,
+    defaultNamespace: values.defaultNamespace,
     vars,
     variablesFile: values.variables,
     images,
     strategy: values.strategy,
-    environment: values.environment,
-    deploymentId: values['deployment-id'],
-    force: values.force,
-    wait: values.wait,
+    environment: values.environment ?? 'local',
+    deploymentId: values.deploymentId,
+    force: values.force === true,
+    wait: values.wait === true,
     timeoutSeconds,
-    dryRun: values['dry-run'],
-    output: values.output,
+    dryRun: values.dryRun === true,
+    output: values.output ?? 'text',
     help: false,
   };
 }

@@ -9,7 +9,7 @@ import { runApplyStep, type ApplyStepRequest } from '#domain/engine/apply-step.t
 import { categoryOf, DeployError, ERROR_CATEGORIES } from '#domain/errors.ts';
 import type { Variable } from '#domain/model.ts';
 import { KubernetesCluster } from '#adapters/kubernetes/client.ts';
-import { APPLY_HELP, parseApplyArgs, type ApplyArgs } from '../apply/args.ts';
+import { applyArgsFrom, applyHelp, parseApplyArgs, type ApplyArgs, type ApplyOptions } from '../apply/args.ts';
 import { readApplyInput, type ApplyInput } from '../apply/input.ts';
 import { kubeconfigPath, targetFromKubeconfig } from '../apply/kubeconfig-target.ts';
 import { Reporter } from '../apply/reporter.ts';
@@ -18,17 +18,38 @@ import { UsageError } from '../errors.ts';
 
 export const EXIT = { done: 0, rolloutFailed: 1, badInput: 2, cluster: 3 } as const;
 
+/** `conveyor apply ARGV...` in-process: the same parsing, checks and run as the command. */
 export async function run(argv: string[]): Promise<number> {
   let args: ApplyArgs;
   try {
     args = parseApplyArgs(argv);
   } catch (error) {
-    return fail(new Reporter(process.stdout, 'text'), error as Error, EXIT.badInput, `${(error as Error).message}\n\n${APPLY_HELP}`);
+    return usageFailure(error as Error);
   }
   if (args.help) {
-    console.log(APPLY_HELP);
+    console.log(applyHelp());
     return EXIT.done;
   }
+  return runApply(args);
+}
+
+/** The command's action: what commander parsed (cli/tree/apply.ts), checked, then run. */
+export async function runParsed(options: ApplyOptions): Promise<number> {
+  let args: ApplyArgs;
+  try {
+    args = applyArgsFrom(options);
+  } catch (error) {
+    return usageFailure(error as Error);
+  }
+  return runApply(args);
+}
+
+/** A flag refused: the message and the help, as for an unknown flag. */
+function usageFailure(error: Error): number {
+  return fail(new Reporter(process.stdout, 'text'), error, EXIT.badInput, `${error.message}\n\n${applyHelp()}`);
+}
+
+async function runApply(args: ApplyArgs): Promise<number> {
   // --timeout bounds the whole command: reading, connecting, discovery, dry run, apply, wait.
   const deadline = Deadline.after(args.timeoutSeconds * 1000);
   const out = new Reporter(process.stdout, args.output);

@@ -10,14 +10,19 @@ export const PROJECT_ROOT = join(import.meta.dirname, '..', '..');
 
 export type ConveyorRun = { code: number | null; stdout: string; stderr: string; ms: number };
 
-/** `stdin`: text for the process's standard input; `stdinFile`: a file (or device) streamed to it. */
-export type ConveyorInput = { stdin?: string; stdinFile?: string };
+/**
+ * `stdin`: text for the process's standard input; `stdinFile`: a file (or device) streamed to it;
+ * `env`: the whole environment instead of this process's (KUBECONFIG still left out); `cwd`: where
+ * it runs (the project root by default).
+ */
+export type ConveyorInput = { stdin?: string; stdinFile?: string; env?: NodeJS.ProcessEnv; cwd?: string };
 
 export function runConveyor(args: string[], input: ConveyorInput = {}): Promise<ConveyorRun> {
   const started = performance.now();
-  const { KUBECONFIG: _ignored, ...env } = process.env;
+  const { KUBECONFIG: _ignored, ...env } = input.env ?? process.env;
   const piped = input.stdin !== undefined || input.stdinFile !== undefined;
-  const child = spawn(process.execPath, ['scripts/conveyor.mjs', ...args], { cwd: PROJECT_ROOT, env, stdio: [piped ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  const script = join(PROJECT_ROOT, 'scripts', 'conveyor.mjs');
+  const child = spawn(process.execPath, [script, ...args], { cwd: input.cwd ?? PROJECT_ROOT, env, stdio: [piped ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   if (input.stdin !== undefined) child.stdin!.end(input.stdin);
   else if (input.stdinFile !== undefined) {
     const source = createReadStream(input.stdinFile);
