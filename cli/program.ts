@@ -10,6 +10,7 @@ import { addConfigCommands } from './tree/config.ts';
 import { configureTree } from './tree/configure.ts';
 import { addReleaseCommands } from './tree/releases.ts';
 import { sandboxCommand } from './tree/sandbox.ts';
+import { upCommand } from './tree/up.ts';
 import { action, type Outcome } from './tree/shared.ts';
 
 const DESCRIPTION = [
@@ -28,6 +29,11 @@ export function buildProgram(outcome: Outcome): Command {
     sandboxCommand()
       .helpGroup('Deploy engine and sandbox:')
       .action(action(outcome, async (command) => (await import('./commands/sandbox.ts')).runSandbox(command.opts() as never))),
+  );
+  program.addCommand(
+    upCommand()
+      .helpGroup('Local stack:')
+      .action(action(outcome, async (command) => (await import('./commands/up.ts')).runUp(command.opts() as never))),
   );
   addConfigCommands(program, outcome);
   addReleaseCommands(program, outcome);
