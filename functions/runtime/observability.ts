@@ -16,7 +16,8 @@ export const METRICS_NAMESPACE = 'Conveyor';
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 export const tracer = new Tracer({ serviceName: SERVICE_NAME });
-export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+// Metrics' own warnings ("No application metrics to publish") go through the logger, at its level.
+export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, logger });
 
 /** The three Powertools middlewares, in the order their documentation gives. */
 export function observe(): MiddlewareObj[] {

@@ -29,7 +29,7 @@ export async function until<T>(check: () => Promise<T | undefined | false> | T |
   }
 }
 
-/** A namespace with a deployer ServiceAccount confined to it by a Role (as local/demo.ts does), and its token. */
+/** A namespace with a deployer ServiceAccount confined to it by a Role (as the npm start demo does), and its token. */
 export async function deployerToken(h: PipelineHarness, namespace: string): Promise<string> {
   const { cluster, registry } = h.sandbox.sandbox;
   const create = (group: string, kind: string, object: KubeObject) => {
