@@ -57,8 +57,8 @@ const functions: FunctionSpec[] = [
   {
     name: 'finalize',
     entry: `${TASKS}/finalize.ts`,
-    description: 'Deployment task: records the outcome, releases the lock, removes approval tokens, audits and announces the end',
-    access: { table: 'write', secrets: 'write', events: true },
+    description: 'Deployment task: records the outcome, releases the lock, removes approval tokens, audits and announces the end; answers a lifecycle waiting at the phase it completed',
+    access: { table: 'write', secrets: 'write', stateMachines: ['callback'], events: true },
   },
   {
     name: 'lifecycle-plan',

@@ -7,4 +7,4 @@ import { taskHandler } from './task-handler.ts';
 
 export const createHandler = (deps: () => TaskDeps) => taskHandler('finalize', finalizeInput, (d, input) => finalizeDeployment(d, input), deps);
 
-export const handler = createHandler(() => productionTaskDeps(['table', 'secrets', 'events']));
+export const handler = createHandler(() => productionTaskDeps(['table', 'secrets', 'workflows', 'events']));
