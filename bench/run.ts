@@ -8,7 +8,11 @@ const BENCHMARKS: Record<string, () => Promise<boolean>> = {
   sandbox: async () => (await import('./sandbox.bench.ts')).run(),
   apply: async () => (await import('./apply.bench.ts')).runApplyBench(),
   hardening: async () => (await import('./hardening.bench.ts')).runHardeningBench(),
-  pipeline: async () => (await import('./pipeline.bench.ts')).runPipelineBench(),
+  pipeline: async () => {
+    const cost = await (await import('./pipeline.bench.ts')).runPipelineBench();
+    const stack = await (await import('./pipeline-stack.ts')).runPipelineStackBench();
+    return cost && stack;
+  },
   synth: () => runSynthCheck(),
 };
 

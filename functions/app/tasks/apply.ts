@@ -38,7 +38,11 @@ async function prepare(deps: TaskDeps, input: TargetTaskInput, work: StepWork, l
   return { work, target, request, log };
 }
 
-/** Applies the step's manifests to the target; the rollout is then checked by check-rollout. */
+/**
+ * Applies the step's manifests to the target and watches the rollout briefly (applyWatchSeconds):
+ * one that is done at once — a changed ConfigMap, pods that start in a moment — ends here, and the
+ * target is done without a Wait and a check-rollout; a longer one is checked by check-rollout.
+ */
 export async function applyTarget(deps: TaskDeps, input: TargetTaskInput, invocation: Invocation): Promise<RolloutOutput> {
   const { work, log } = await open(deps, input);
   return withLog(log, async () => {
@@ -51,7 +55,9 @@ export async function applyTarget(deps: TaskDeps, input: TargetTaskInput, invoca
     const stepDeadline = Deadline.after(request.timeoutMs, clock);
     const settled = await withCluster(deps, target.engine, earliest(stepDeadline, invocation.deadline, clock), async (cluster) => {
       const { state } = await applyStep({ ...request, deadline: stepDeadline, now: deps.clock }, cluster, log.event);
-      return settle(request, state, cluster, log);
+      const watchSeconds = watchSecondsFor(deps.config.applyWatchSeconds, invocation.deadline);
+      const watched = state.state === 'progressing' && watchSeconds > 0 ? await checkRollout({ request, state }, cluster, { watchSeconds, onEvent: log.event, now: deps.clock }) : state;
+      return settle(request, watched, cluster, log);
     });
     return record(deps, prepared, input, settled, 0);
   });
@@ -63,7 +69,7 @@ export async function checkTargetRollout(deps: TaskDeps, input: CheckRolloutTask
   return withLog(log, async () => {
     const prepared = await prepare(deps, input, work, log);
     const { target, request } = prepared;
-    const watchSeconds = watchSecondsFor(deps, invocation.deadline);
+    const watchSeconds = watchSecondsFor(deps.config.checkWatchSeconds, invocation.deadline);
     // Reads must work past the step's deadline too: the tracker then says `timeout`, with why.
     const settled = await withCluster(deps, target.engine, invocation.deadline, async (cluster) => {
       const state = await checkRollout({ request, state: input.rollout }, cluster, { watchSeconds, onEvent: log.event, now: deps.clock });

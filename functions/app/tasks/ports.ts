@@ -49,6 +49,8 @@ export type TaskConfig = {
   targetConcurrency: number;
   /** How long check-rollout watches before it returns (bounded by the Lambda's remaining time). */
   checkWatchSeconds: number;
+  /** How long apply watches the rollout it started: one that is done at once needs no Wait and no check. */
+  applyWatchSeconds: number;
   /** Left of a Lambda's time when a task must be done, so it ends before Lambda kills it. */
   invocationMarginMs: number;
 };

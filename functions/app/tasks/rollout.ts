@@ -69,10 +69,10 @@ export function clockMs(deps: Pick<TaskDeps, 'clock'>): () => number {
   return () => deps.clock().getTime();
 }
 
-/** How long a check may watch: the configured time, less what reading and writing need of the invocation. */
-export function watchSecondsFor(deps: Pick<TaskDeps, 'config'>, invocation: Deadline): number {
+/** How long a task may watch: the configured time, less what reading and writing need of the invocation. */
+export function watchSecondsFor(configuredSeconds: number, invocation: Deadline): number {
   const available = (invocation.remainingMs() - CHECK_READ_ALLOWANCE_MS) / MS_PER_SECOND;
-  return Math.max(0, Math.min(deps.config.checkWatchSeconds, available));
+  return Math.max(0, Math.min(configuredSeconds, available));
 }
 
 /** Connects to `target`, runs `work`, closes the connection. */

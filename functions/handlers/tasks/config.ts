@@ -13,6 +13,8 @@ export const DEFAULT_TASK_CONFIG: Readonly<TaskConfig> = Object.freeze({
   targetConcurrency: 4,
   /** docs/cost.md: a fast rollout is seen as it ends; longer watches cost more Lambda time than the loops they save. */
   checkWatchSeconds: 5,
+  /** docs/cost.md: a rollout done within seconds (a config change, pods that start fast) ends in apply, saving a Wait and a check. */
+  applyWatchSeconds: 2,
   /** Left of a Lambda's time to write results and the task log after the work. */
   invocationMarginMs: 5_000,
 });
@@ -24,6 +26,7 @@ export function taskConfig(env: Env = process.env): TaskConfig {
     lockLeaseSeconds: numberEnv('LOCK_LEASE_SECONDS', DEFAULT_TASK_CONFIG.lockLeaseSeconds, env),
     targetConcurrency: numberEnv('TARGET_CONCURRENCY', DEFAULT_TASK_CONFIG.targetConcurrency, env),
     checkWatchSeconds: numberEnv('CHECK_WATCH_SECONDS', DEFAULT_TASK_CONFIG.checkWatchSeconds, env),
+    applyWatchSeconds: numberEnv('APPLY_WATCH_SECONDS', DEFAULT_TASK_CONFIG.applyWatchSeconds, env),
     invocationMarginMs: DEFAULT_TASK_CONFIG.invocationMarginMs,
   };
 }
