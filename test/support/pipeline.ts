@@ -128,7 +128,7 @@ export class TestConnector implements ClusterConnector {
 }
 
 /** One task invocation as the harness saw it. */
-export type Invocation = { functionName: string; payload: unknown; error?: string; ms?: number };
+export type Invocation = { functionName: string; payload: unknown; result?: unknown; error?: string; ms?: number };
 
 export type PipelineHarness = {
   runner: ExecutionRunner;
@@ -233,6 +233,7 @@ function lambdaInvoker(deps: () => TaskDeps, invocations: Invocation[]) {
     try {
       const result = await handler(JSON.parse(JSON.stringify(payload)), lambdaContext(spec));
       record.ms = Date.now() - started;
+      record.result = JSON.parse(JSON.stringify(result ?? null));
       return JSON.parse(JSON.stringify(result ?? null)) as JsonValue;
     } catch (error) {
       record.ms = Date.now() - started;
