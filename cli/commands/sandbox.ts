@@ -6,9 +6,10 @@
 import { resolve } from 'node:path';
 import { startSandbox } from '#sandbox/sandbox.ts';
 import { parseFaultSpec, FaultSpecError } from '#sandbox/faults.ts';
+import { DEFAULT_LOG_LEVEL, isLogLevel, LOG_LEVELS } from '#sandbox/http/request-log.ts';
 import { UsageError } from '../errors.ts';
 
-export type SandboxOptions = { port: string; host: string; kubeconfig: string; data?: string; faults?: string };
+export type SandboxOptions = { port: string; host: string; kubeconfig: string; data?: string; faults?: string; logLevel?: string };
 
 const MAX_PORT = 65535;
 
@@ -23,8 +24,11 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     throw error;
   }
 
+  const logLevel = options.logLevel ?? DEFAULT_LOG_LEVEL;
+  if (!isLogLevel(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+
   const kubeconfigPath = resolve(options.kubeconfig);
-  const sandbox = await startSandbox({ port, host: options.host, dataDir: options.data ? resolve(options.data) : undefined, faults, kubeconfigPath });
+  const sandbox = await startSandbox({ port, host: options.host, dataDir: options.data ? resolve(options.data) : undefined, faults, kubeconfigPath, logLevel });
   console.log(`sandbox ready at ${sandbox.url}`);
   console.error(`kubeconfig written to ${kubeconfigPath}; try: KUBECONFIG=${kubeconfigPath} kubectl get namespaces`);
 

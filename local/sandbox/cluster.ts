@@ -5,7 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { alreadyExists, ApiError, badRequest, forbidden, notFound, staleResourceVersion } from './errors.ts';
+import { tracksGeneration } from './generation.ts';
 import { resourceKey, type ObjectStore } from './store.ts';
+import { checkStorageSize } from './storage-size.ts';
 import { apiVersionOf, type KubeObject, type ResourceType } from './types.ts';
 import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
 
@@ -36,11 +38,20 @@ export type ListOptions = { labelSelector?: string; fieldSelector?: string };
 
 /**
  * Extension points the server wires in: what a create fills in once the uid is known (Job
- * selectors, Service cluster IPs), and managedFields bookkeeping for every write.
+ * selectors, Service cluster IPs), what an update keeps or fills in (allocated addresses),
+ * managedFields bookkeeping for every write, and which resources are custom.
+ *
+ * As in kube-apiserver, where the field manager runs before the registry strategy,
+ * managedFields are computed before prepareCreate/prepareUpdate: the fields these fill in
+ * belong to no manager.
  */
 export interface ClusterHooks {
   /** Fills in server-assigned fields of a new object (mutates it); throws ApiError. */
   prepareCreate?(rt: ResourceType, object: KubeObject): void;
+  /** Fills in server-assigned fields of a replaced object's spec from `old` or anew (mutates `next`); throws ApiError. */
+  prepareUpdate?(rt: ResourceType, old: KubeObject, next: KubeObject): void;
+  /** Whether `rt` is served for a CustomResourceDefinition (custom resources always carry a generation). */
+  isCustom?(rt: ResourceType): boolean;
   /** Returns the managedFields after a non-apply write by `manager`. */
   managedFields?(rt: ResourceType, old: KubeObject | undefined, next: KubeObject, manager: string, subresource: string | undefined): KubeObject['metadata']['managedFields'];
 }
@@ -91,12 +102,14 @@ export class Cluster {
     for (const field of SERVER_OWNED_METADATA) delete object.metadata[field];
     object.metadata.uid = randomUUID();
     object.metadata.creationTimestamp = this.timestamp();
-    if (hasGeneration(object)) object.metadata.generation = 1;
+    if (this.tracksGeneration(rt)) object.metadata.generation = 1;
     // The main resource never sets status where a status subresource exists.
     if (rt.subresources.includes('status') && options.subresource !== 'status') delete object.status;
-    this.hooks.prepareCreate?.(rt, object);
     this.trackManagedFields(rt, undefined, object, options);
+    this.hooks.prepareCreate?.(rt, object);
+    dropEmptyMetadata(object);
     if (options.dryRun) return { object: { ...object, metadata: { ...object.metadata } } };
+    checkStorageSize(object);
     return { object: this.store.write(resourceKey(rt), object) };
   }
 
@@ -127,17 +140,23 @@ export class Cluster {
         if (old.status !== undefined) next.status = old.status;
         else delete next.status;
       }
-      if (hasGeneration(next) && specChanged(old, next)) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
     }
     this.trackManagedFields(rt, old, next, options);
+    if (options.subresource !== 'status') this.hooks.prepareUpdate?.(rt, old, next);
+    if (!this.tracksGeneration(rt)) delete next.metadata.generation;
+    else if (options.subresource !== 'status' && specChanged(old, next)) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
+    dropEmptyMetadata(next);
     // Like etcd3's GuaranteedUpdate, an update that changes nothing is not written: the
     // resourceVersion stays and no watch event is sent (kubectl then says "(no change)").
+    // A change of managedFields timestamps alone is none either (the field manager's
+    // IgnoreManagedFieldsTimestampsTransformer puts the old ones back).
     if (sameContent(old, next)) return { object: old };
     if (options.dryRun) return { object: next };
     if (next.metadata.deletionTimestamp && !blocksDeletion(next)) {
       // The last finalizer is gone: the deletion that was waiting for it completes now.
       return { object: this.finishDeletion(rt, next) };
     }
+    checkStorageSize(next);
     return { object: this.store.write(resourceKey(rt), next) };
   }
 
@@ -190,6 +209,10 @@ export class Cluster {
 
   private finishDeletion(rt: ResourceType, object: KubeObject): KubeObject {
     return this.store.remove(resourceKey(rt), object.metadata.namespace, object.metadata.name!) ?? object;
+  }
+
+  private tracksGeneration(rt: ResourceType): boolean {
+    return tracksGeneration(rt, this.hooks.isCustom?.(rt) ?? false);
   }
 
   private trackManagedFields(rt: ResourceType, old: KubeObject | undefined, next: KubeObject, options: WriteOptions): void {
@@ -253,14 +276,25 @@ function blocksDeletion(object: KubeObject): boolean {
   return (object.metadata.finalizers?.length ?? 0) > 0 || namespaceFinalizers(object).length > 0;
 }
 
-/** Objects with a spec (workloads, services, custom resources) carry metadata.generation. */
-function hasGeneration(object: KubeObject): boolean {
-  return object.spec !== undefined;
+/**
+ * Every ObjectMeta field is `omitempty`: what decodes to an empty map, list or string (or
+ * null) is not stored, so patches and applies leave no `annotations: {}`, `labels: {}` or
+ * `managedFields: []` behind (kubectl diff would show them on every object).
+ */
+function dropEmptyMetadata(object: KubeObject): void {
+  const metadata = object.metadata as Record<string, unknown>;
+  for (const key of Object.keys(metadata)) {
+    const value = metadata[key];
+    if (value === null || value === '' || (typeof value === 'object' && (Array.isArray(value) ? value.length === 0 : Object.keys(value).length === 0))) delete metadata[key];
+  }
 }
 
-/** Equal apart from the resourceVersion, ignoring the order of object keys. */
+/** Equal apart from the resourceVersion and managedFields timestamps, ignoring the order of object keys. */
 function sameContent(a: KubeObject, b: KubeObject): boolean {
-  const strip = ({ metadata: { resourceVersion: _rv, ...metadata }, ...rest }: KubeObject) => ({ ...rest, metadata });
+  const strip = ({ metadata: { resourceVersion: _rv, managedFields, ...metadata }, ...rest }: KubeObject) => ({
+    ...rest,
+    metadata: { ...metadata, managedFields: managedFields?.map(({ time: _time, ...entry }) => entry) },
+  });
   return deepEqual(strip(a), strip(b));
 }
 
@@ -274,9 +308,10 @@ function deepEqual(a: unknown, b: unknown): boolean {
   return ka.length === kb.length && ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
+/** Anything but metadata and status differs (for built-ins with a spec, the spec), key order aside. */
 function specChanged(old: KubeObject, next: KubeObject): boolean {
   const strip = ({ metadata: _m, status: _s, ...rest }: KubeObject) => rest;
-  return JSON.stringify(strip(old)) !== JSON.stringify(strip(next));
+  return !deepEqual(strip(old), strip(next));
 }
 
 function compareByNamespaceAndName(a: KubeObject, b: KubeObject): number {

@@ -22,7 +22,8 @@ export type StatusBody = {
   metadata: Record<string, never>;
   status: 'Failure';
   message: string;
-  reason: string;
+  /** Left out when empty (StatusReasonUnknown), as Go's omitempty does. */
+  reason?: string;
   details?: StatusDetails;
   code: number;
 };
@@ -47,7 +48,7 @@ export class ApiError extends Error {
       metadata: {},
       status: 'Failure',
       message: this.message,
-      reason: this.reason,
+      ...(this.reason ? { reason: this.reason } : {}),
       ...(this.details ? { details: this.details } : {}),
       code: this.code,
     };

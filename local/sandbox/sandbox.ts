@@ -17,10 +17,14 @@ import { RegistryDocuments } from './adapters/registry-port.ts';
 import { VirtualResources } from './adapters/virtual.ts';
 import { SchemaWrites } from './adapters/writes.ts';
 import { Cluster } from './cluster.ts';
+import { ContainerLogs } from './controllers/container-logs.ts';
 import { startControllers, type Timings } from './controllers/index.ts';
+import { admitPersistentVolumeClaim } from './controllers/storage.ts';
+import { assignServiceAddresses } from './controllers/service-addresses.ts';
 import { ADMIN_USER, BASIC_USER, CERT_USER, CERT_USER_GROUP, EKS_CLUSTER_NAME, EKS_REGION, loadOrCreateCredentials, type SandboxCredentials } from './credentials.ts';
 import { FaultInjector, type FaultRule } from './faults.ts';
 import { createRequestHandler } from './http/handler.ts';
+import { DEFAULT_LOG_LEVEL, openLogSink, SandboxLogger, type LogLevel } from './http/request-log.ts';
 import { ResourceHandlers } from './http/resources.ts';
 import { buildKubeconfig } from './kubeconfig.ts';
 import { generateJobSelector } from './openapi/defaults.ts';
@@ -46,7 +50,17 @@ export type SandboxOptions = {
   timings?: Partial<Timings>;
   /** Replaces the default EKS authenticator configuration (cluster name, keys, access entries). */
   eks?: Omit<EksAuthConfig, 'clock'>;
+  /**
+   * Operational messages (failed authentications, controller sync failures); by default
+   * they go to the sandbox log at `warn`.
+   */
   log?: (message: string) => void;
+  /**
+   * What the sandbox log records (http/request-log.ts): `error` (5xx with stacks, the
+   * default), `warn`, `info` (plus a line per request) or `debug`. It is written to
+   * `sandbox.log` in `dataDir`, or to stderr without one.
+   */
+  logLevel?: LogLevel;
 };
 
 export type SandboxHandle = {
@@ -69,10 +83,11 @@ export type SandboxHandle = {
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<SandboxHandle> {
-  const log = options.log ?? (() => {});
+  const logger = new SandboxLogger(options.logLevel ?? DEFAULT_LOG_LEVEL, openLogSink(options.dataDir));
+  const log = options.log ?? ((message: string) => logger.warn(message));
   const store = new ObjectStore();
   // Opened before anything writes: bootstrap and controller writes are journaled too.
-  const persistence = options.dataDir ? await Persistence.open(options.dataDir, store, { log }) : undefined;
+  const persistence = options.dataDir ? await openPersistence(options.dataDir, store, log, logger) : undefined;
 
   const registry = new ResourceRegistry();
   const find = (group: string, kind: string): ResourceType => {
@@ -100,16 +115,26 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
 
   const writes = new SchemaWrites(registry);
+  const isService = (rt: ResourceType) => rt.kind === 'Service' && rt.group === '';
+  const services = () => store.list('/services');
   const cluster = new Cluster(store, {
     prepareCreate: (rt, object) => {
       if (rt.kind === 'Job' && rt.group === 'batch' && !object.spec?.manualSelector) Object.assign(object, generateJobSelector(object, object.metadata.uid!));
+      if (rt.kind === 'PersistentVolumeClaim' && rt.group === '') admitPersistentVolumeClaim(store, object);
+      if (isService(rt)) assignServiceAddresses(object, undefined, services);
+    },
+    prepareUpdate: (rt, old, next) => {
+      if (isService(rt)) assignServiceAddresses(next, old, services);
     },
     managedFields: (rt, old, next, manager, subresource) => writes.managedFields(rt, old, next, manager, subresource),
+    isCustom: (rt) => registry.isCustom(rt),
   });
   if (!persistence || store.count() === 0) bootstrap(cluster, find);
 
+  const containerLogs = new ContainerLogs();
   const controllers = startControllers({
     cluster,
+    containerLogs,
     resourceFor: find,
     timings: options.timings,
     caCertPem: pki.ca.certPem,
@@ -130,7 +155,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (!process.env.NOWARM) documents.warm();
   const faults = new FaultInjector(options.faults ?? []);
   const virtual = new VirtualResources({ cluster, issuer, authenticator, rbac: access.source(), serviceAccountType: () => find('', 'ServiceAccount') });
-  const handler = createRequestHandler({ registry: documents, auth: access, faults, resources: new ResourceHandlers(cluster, writes, virtual), durability: persistence, log });
+  const handler = createRequestHandler({ registry: documents, auth: access, faults, resources: new ResourceHandlers(cluster, writes, virtual), durability: persistence, log, logger, podLogs: { cluster, logs: containerLogs } });
 
   const server: Server = createServer({ key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: false, keepAliveTimeout: 120_000 }, handler);
   // Every TCP socket, including ones still in the TLS handshake, which closeAllConnections()
@@ -148,6 +173,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   } catch (error) {
     controllers.stop();
     await persistence?.close();
+    await logger.close();
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
@@ -186,8 +212,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         for (const socket of sockets) socket.destroy();
       });
       await persistence?.close();
+      await logger.close();
     },
   };
+}
+
+/** Persistence.open, closing the sandbox log when the data directory cannot be opened. */
+async function openPersistence(dataDir: string, store: ObjectStore, log: (message: string) => void, logger: SandboxLogger): Promise<Persistence> {
+  try {
+    return await Persistence.open(dataDir, store, { log });
+  } catch (error) {
+    await logger.close();
+    throw error;
+  }
 }
 
 function registerCrd(registry: ResourceRegistry, crd: KubeObject, log: (m: string) => void): string | undefined {

@@ -3,6 +3,7 @@
  * fieldValidation directive, defaulting, semantic validation; and the four patch types.
  * Module errors (validation statuses, patch errors) become ApiErrors here.
  */
+import { CustomResourceRules } from '../cel/rules.ts';
 import { ApiError, badRequest } from '../errors.ts';
 import type { WritePort } from '../http/ports.ts';
 import { applyDefaults } from '../openapi/defaults.ts';
@@ -28,13 +29,14 @@ export function statusError(status: KubeStatus): ApiError {
 export class SchemaWrites implements WritePort {
   private readonly decoder: SchemaValidator;
   private readonly semantic: SemanticValidator;
+  private readonly rules = new CustomResourceRules();
 
   constructor(private readonly registry: ResourceRegistry) {
     this.decoder = new SchemaValidator(registry);
     this.semantic = new SemanticValidator(registry);
   }
 
-  validate(rt: ResourceType, object: KubeObject, fieldValidation: string, _old: KubeObject | undefined): { object: KubeObject; warnings: string[] } {
+  validate(rt: ResourceType, object: KubeObject, fieldValidation: string, old: KubeObject | undefined): { object: KubeObject; warnings: string[] } {
     let directive;
     try {
       directive = parseFieldValidation(fieldValidation);
@@ -48,9 +50,16 @@ export class SchemaWrites implements WritePort {
     if (decoded.status) throw statusError(decoded.status as KubeStatus);
     applyDefaults(decoded.object);
     if (rt.group === '' && rt.kind === 'Secret') mergeStringData(decoded.object);
-    const invalid = this.semantic.validate(decoded.object);
+    // x-kubernetes-validations: errors join the 422; ratcheted ones (unchanged values) only warn.
+    const ruleWarnings: string[] = [];
+    const schema = this.registry.isCustom(rt) ? this.schemaOf(rt) : undefined;
+    const invalid = this.semantic.validate(decoded.object, schema && ((found) => {
+      const outcome = this.rules.check(schema, decoded.object, old, found);
+      ruleWarnings.push(...outcome.warnings);
+      return outcome.errors;
+    }));
     if (invalid) throw statusError(invalid as KubeStatus);
-    return { object: decoded.object, warnings: decoded.warnings };
+    return { object: decoded.object, warnings: [...decoded.warnings, ...ruleWarnings] };
   }
 
   patch(rt: ResourceType, current: KubeObject, type: 'json' | 'merge' | 'strategic', patch: unknown): KubeObject {

@@ -8,6 +8,7 @@ import { ApiError } from '../errors.ts';
 import { resourceKey, type StoreEvent } from '../store.ts';
 import type { KubeObject, ResourceType } from '../types.ts';
 import type { ObjectIndex } from './cache.ts';
+import type { ContainerLogs } from './container-logs.ts';
 import type { EventRecorder } from './events.ts';
 import type { Reconciler, WorkQueue } from './queue.ts';
 import type { Timings } from './timings.ts';
@@ -26,6 +27,8 @@ export type ControllerDeps = {
   caCertPem?: string;
   /** Where sync failures are reported; defaults to silence. */
   log?: (message: string) => void;
+  /** Where the simulated containers' output goes (kubectl logs); none is kept without it. */
+  containerLogs?: ContainerLogs;
 };
 
 export interface Controller extends Reconciler {

@@ -13,3 +13,19 @@ export class SettleTimeoutError extends ControllerError {
     this.name = 'SettleTimeoutError';
   }
 }
+
+/** A CronJob schedule that does not parse; the message names the field and the value. */
+export class CronSyntaxError extends ControllerError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CronSyntaxError';
+  }
+}
+
+/** A PodDisruptionBudget selects a pod whose controller has no scale it understands. */
+export class ExpectedPodCountError extends ControllerError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExpectedPodCountError';
+  }
+}

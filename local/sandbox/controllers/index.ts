@@ -8,19 +8,23 @@ import type { ResourceType } from '../types.ts';
 import { ObjectIndex } from './cache.ts';
 import { Context, type Controller, type ControllerDeps } from './context.ts';
 import { CrdController } from './crd.ts';
+import { CronJobController } from './cronjob.ts';
 import { DaemonSetController } from './daemonset.ts';
 import { DeploymentController } from './deployment.ts';
 import { EventRecorder } from './events.ts';
 import { GarbageCollector } from './garbage-collector.ts';
+import { HpaController } from './hpa.ts';
 import { IngressController } from './ingress.ts';
 import { JobController } from './job.ts';
 import { PodLifecycle } from './kubelet.ts';
 import { NamespaceController } from './namespace.ts';
+import { PdbController } from './pdb.ts';
 import { bootstrap } from './nodes.ts';
 import { WorkQueue } from './queue.ts';
 import { ReplicaSetController } from './replicaset.ts';
 import { ServiceController } from './service.ts';
 import { StatefulSetController } from './statefulset.ts';
+import { DefaultStorageClass } from './storage.ts';
 import { resolveTimings } from './timings.ts';
 import { TokenSecretController } from './token-secret.ts';
 import { VolumeController } from './volumes.ts';
@@ -29,7 +33,10 @@ export type { ControllerDeps } from './context.ts';
 export { DEFAULT_TIMINGS, type Timings } from './timings.ts';
 export { allocateClusterIP, allocateNodePort, allocateLoadBalancerIP, SERVICE_CIDR, POD_CIDR, NODE_PORT_RANGE } from './ipam.ts';
 export { computeHash } from './hash.ts';
-export { READY_AFTER_ANNOTATION, MISSING_TAG, INVALID_REGISTRY_SUFFIX, KNOWN_PROBE_EXECUTABLES } from './pod-conventions.ts';
+export { READY_AFTER_ANNOTATION, MISSING_TAG, INVALID_REGISTRY_SUFFIX } from './pod-conventions.ts';
+export { STANDARD_TOOLS, IMAGE_COMPANIONS, executableExists } from './probes.ts';
+export { UTILIZATION_ANNOTATION } from './hpa.ts';
+export { DEFAULT_STORAGE_CLASS } from './storage.ts';
 export { UNBOUND_STORAGE_CLASS } from './volumes.ts';
 export { NODE_NAMES, SYSTEM_NAMESPACES } from './nodes.ts';
 
@@ -54,6 +61,10 @@ const CONTROLLERS: { needs: [string, string][]; make: (ctx: Context) => Controll
   { needs: [['', 'PersistentVolumeClaim']], make: (ctx) => new VolumeController(ctx) },
   { needs: [['apiextensions.k8s.io', 'CustomResourceDefinition']], make: (ctx) => new CrdController(ctx) },
   { needs: [['', 'Secret'], ['', 'ServiceAccount']], make: (ctx) => new TokenSecretController(ctx) },
+  { needs: [['batch', 'CronJob'], ['batch', 'Job']], make: (ctx) => new CronJobController(ctx) },
+  { needs: [['autoscaling', 'HorizontalPodAutoscaler']], make: (ctx) => new HpaController(ctx) },
+  { needs: [['policy', 'PodDisruptionBudget'], ['', 'Pod']], make: (ctx) => new PdbController(ctx) },
+  { needs: [['storage.k8s.io', 'StorageClass']], make: (ctx) => new DefaultStorageClass(ctx) },
 ];
 
 export function startControllers(deps: ControllerDeps): Controllers {

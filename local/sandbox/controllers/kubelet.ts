@@ -7,10 +7,14 @@
  * - Image that cannot be pulled: tag `does-not-exist`, or a registry host ending in
  *   `.invalid` (`registry.invalid/app:1`). The container waits with `ErrImagePull`, then
  *   `ImagePullBackOff`, alternating with growing back-off; the pod never becomes Ready.
- * - Readiness probe that never passes: `readinessProbe.exec.command` whose executable is not
- *   one of sh, /bin/sh, bash, /bin/bash, true, /bin/true, cat, ls, test, echo, wget, curl,
- *   nc, grpc_health_probe, or is `false`//bin/false (or `sh -c '... exit N'`, N≠0). The pod
- *   runs but never becomes Ready; Unhealthy events repeat (coalesced).
+ * - Readiness probe that never passes: `readinessProbe.exec.command` running an executable
+ *   the image does not have (the rule in probes.ts: `httpd-ready-check` fails, `pg_isready`
+ *   in a postgres image passes), or `false`//bin/false (or `sh -c '... exit N'`, N≠0). The
+ *   pod runs but never becomes Ready; Unhealthy events repeat (coalesced). Readiness also
+ *   waits for the probe's initialDelaySeconds (x `timings.probeSecondMs`).
+ * - Liveness probe that fails (same rule): after initialDelaySeconds + periodSeconds x
+ *   (failureThreshold - 1) probe-seconds the container is killed (exit 137, event Killing)
+ *   and restarted as its restartPolicy says.
  * - Exiting container: a command/args ending in `exit N` through `sh -c` (or bash), or the
  *   command `false`//bin/false (exit 1) / `true` (exit 0), terminates after
  *   `containerRunMs`. With restartPolicy Always (or OnFailure and N≠0) it restarts:
@@ -21,14 +25,20 @@
  * - Ready delay: annotation `sandbox.conveyor.dev/ready-after-ms` on the pod (template),
  *   else `timings.imageReadyAfterMs[image]`, else `timings.readyAfterMs`.
  * - Anything else runs forever and is Ready after the ready delay.
+ *
+ * What a container writes: a line per state change into `deps.containerLogs`, worded as
+ * container-output.ts lists ("started container web from image nginx:1.27", probe
+ * outcomes, "exited with code 1 (Error)"), for `kubectl logs`.
  */
 import type { StoreEvent } from '../store.ts';
 import type { KubeObject, ResourceType } from '../types.ts';
+import { containerOutput, SIGTERM_LINE } from './container-output.ts';
 import { CidrAllocator, nodePodCidr } from './ipam.ts';
 import type { Context, Controller } from './context.ts';
 import { MANAGER } from './context.ts';
 import { NODE_NAMES, nodeAddress } from './nodes.ts';
-import { exitCodeOf, imageSize, isUnpullable, normalizeImage, pullErrorMessage, readinessFailure, readyAfterMs } from './pod-conventions.ts';
+import { exitCodeOf, imageSize, isUnpullable, normalizeImage, pullErrorMessage, readyAfterMs } from './pod-conventions.ts';
+import { livenessKillDelayMs, probeFailure, readinessDelayMs } from './probes.ts';
 import { initDone, podConditions, podPhase, qosClass, runningStatus, terminatedStatus, waitingStatus, type ContainerStatus } from './pod-status.ts';
 import { nodeMatches, unschedulableMessage } from './scheduler.ts';
 import { backOff } from './timings.ts';
@@ -39,6 +49,8 @@ type PodRuntime = { uid: string; firstSeen: number; containers: Map<string, Cont
 type PendingEvent = { type: 'Normal' | 'Warning'; reason: string; message: string; fieldPath?: string; component?: string };
 type Advance = { st: ContainerStatus; due: number };
 
+/** 128 + SIGKILL: how a container killed after failing its liveness probe exits. */
+const LIVENESS_KILL_EXIT_CODE = 137;
 /** Enough rounds for every container of a pod to take its immediate transitions. */
 const MAX_ROUNDS = 32;
 
@@ -72,6 +84,7 @@ export class PodLifecycle implements Controller {
     const key = keyOf(event.object);
     if (event.type !== 'DELETED') return this.ctx.queue.add(this, key);
     this.runtimes.delete(key);
+    this.stopLogs(event.object);
     const { podIP } = event.object.status ?? {};
     if (podIP && event.object.spec?.nodeName && !event.object.spec.hostNetwork) this.allocator(event.object.spec.nodeName).release(podIP);
   }
@@ -186,6 +199,8 @@ export class PodLifecycle implements Controller {
     if (canonicalJson(next) !== canonicalJson(status)) {
       if (!this.ctx.writeStatus(this.podType, pod, next, MANAGER.kubelet)) return;
     }
+    // Also without a status change: a failing probe writes its message each time it fails.
+    this.writeLogs(pod, status, [...inits, ...mains], [...initSt, ...mainSt], events, now);
     for (const e of events) this.ctx.events.record(pod, e.type, e.reason, e.message, { component: e.component ?? 'kubelet', host: nodeName, fieldPath: e.fieldPath });
     if (phase === 'Succeeded' || phase === 'Failed') this.runtimes.delete(keyOf(pod));
     else if (due < Infinity) this.ctx.queue.after(this, keyOf(pod), Math.max(1, due - now));
@@ -267,9 +282,20 @@ export class PodLifecycle implements Controller {
         }
         due = at;
       }
+      const liveness = !isInit || sidecar ? probeFailure(c, 'Liveness') : undefined;
+      if (liveness !== undefined) {
+        const killAt = cr.since + livenessKillDelayMs(c, T);
+        if (now >= killAt) {
+          emit('Warning', 'Unhealthy', liveness);
+          emit('Normal', 'Killing', `Container ${c.name} failed liveness probe, will be restarted`);
+          cr.since = now;
+          return { st: terminatedStatus(st, LIVENESS_KILL_EXIT_CODE, time, false), due: now };
+        }
+        due = Math.min(due, killAt);
+      }
       if ((!isInit || sidecar) && !st.ready) {
-        const readyAt = cr.since + readyAfterMs(pod, c, T);
-        const failure = readinessFailure(c);
+        const readyAt = cr.since + readinessDelayMs(c, readyAfterMs(pod, c, T), T);
+        const failure = probeFailure(c, 'Readiness');
         if (failure === undefined) {
           if (now >= readyAt) return { st: { ...st, ready: true }, due };
           due = Math.min(due, readyAt);
@@ -313,7 +339,44 @@ export class PodLifecycle implements Controller {
     const mains = (pod.status?.containerStatuses ?? []).map(stop);
     const failed = mains.some((s: ContainerStatus) => !s.state.terminated || s.state.terminated.exitCode !== 0);
     const phase = failed ? 'Failed' : 'Succeeded';
-    this.ctx.writeStatus(this.podType, pod, { ...(pod.status ?? {}), phase, conditions: podConditions(pod, phase, inits, mains, time), ...(inits.length ? { initContainerStatuses: inits } : {}), containerStatuses: mains }, MANAGER.kubelet);
+    const written = this.ctx.writeStatus(this.podType, pod, { ...(pod.status ?? {}), phase, conditions: podConditions(pod, phase, inits, mains, time), ...(inits.length ? { initContainerStatuses: inits } : {}), containerStatuses: mains }, MANAGER.kubelet);
+    if (!written) return;
+    this.signalLogs(pod);
+    this.writeLogs(pod, pod.status ?? {}, [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])], [...inits, ...mains], [], this.ctx.now());
+  }
+
+  /** Appends what each container wrote between two statuses (see container-output.ts). */
+  private writeLogs(pod: KubeObject, before: Record<string, any>, specs: Record<string, any>[], after: ContainerStatus[], events: PendingEvent[], now: number): void {
+    const logs = this.ctx.deps.containerLogs;
+    if (!logs) return;
+    const previous: ContainerStatus[] = [...(before.initContainerStatuses ?? []), ...(before.containerStatuses ?? [])];
+    for (const st of after) {
+      const spec = specs.find((c) => c.name === st.name);
+      if (!spec) continue;
+      const failures = events.filter((e) => e.reason === 'Unhealthy' && e.fieldPath?.endsWith(`{${st.name}}`)).map((e) => e.message);
+      for (const line of containerOutput(spec, previous.find((p) => p.name === st.name), st, failures)) {
+        logs.write(pod.metadata.uid!, st.name, line.containerId, { time: now, text: line.text });
+        if (line.end) logs.end(pod.metadata.uid!, line.containerId);
+      }
+    }
+  }
+
+  /** Running containers of a pod being deleted get SIGTERM, and write that they did. */
+  private signalLogs(pod: KubeObject): void {
+    const logs = this.ctx.deps.containerLogs;
+    if (!logs) return;
+    const statuses: ContainerStatus[] = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+    for (const st of statuses) {
+      if (st.state.running && st.containerID) logs.write(pod.metadata.uid!, st.name, st.containerID, { time: this.ctx.now(), text: SIGTERM_LINE });
+    }
+  }
+
+  /** A deleted pod's containers are stopped: they write SIGTERM, then their logs go. */
+  private stopLogs(pod: KubeObject): void {
+    const logs = this.ctx.deps.containerLogs;
+    if (!logs || !pod.metadata.uid) return;
+    this.signalLogs(pod);
+    logs.forget(pod.metadata.uid);
   }
 
   private cached(node: KubeObject, c: Record<string, any>): boolean {

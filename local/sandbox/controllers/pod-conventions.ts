@@ -12,11 +12,10 @@ export const READY_AFTER_ANNOTATION = 'sandbox.conveyor.dev/ready-after-ms';
 export const MISSING_TAG = 'does-not-exist';
 /** Registry hosts under this (reserved) TLD never answer. */
 export const INVALID_REGISTRY_SUFFIX = '.invalid';
-/** Executables a readiness probe may run successfully. */
-export const KNOWN_PROBE_EXECUTABLES: ReadonlySet<string> = new Set(['sh', '/bin/sh', 'bash', '/bin/bash', 'true', '/bin/true', 'cat', 'ls', 'test', 'echo', 'wget', 'curl', 'nc', 'grpc_health_probe']);
 const FAILING_EXECUTABLES: ReadonlySet<string> = new Set(['false', '/bin/false']);
 const SUCCEEDING_EXECUTABLES: ReadonlySet<string> = new Set(['true', '/bin/true']);
-const SHELLS: ReadonlySet<string> = new Set(['sh', '/bin/sh', 'bash', '/bin/bash', '/usr/bin/sh', '/usr/bin/bash', 'ash', '/bin/ash']);
+/** Shells whose `-c` script the sandbox reads (trailing `exit N`, first command). */
+export const SHELLS: ReadonlySet<string> = new Set(['sh', '/bin/sh', 'bash', '/bin/bash', '/usr/bin/sh', '/usr/bin/bash', 'ash', '/bin/ash']);
 /** `exit N` as the last statement of a shell script. */
 const TRAILING_EXIT = /(?:^|[\s;&|(])exit\s+(\d+)\s*;?\s*\)?\s*$/;
 const DEFAULT_REGISTRY = 'docker.io';
@@ -79,22 +78,8 @@ export function pullErrorMessage(image: string): string {
   return `rpc error: code = NotFound desc = failed to pull and unpack image "${name}": failed to resolve reference "${name}": ${name}: not found`;
 }
 
-/** Why the readiness probe of a container fails, or undefined when it passes. */
-export function readinessFailure(container: Record<string, any>): string | undefined {
-  const command: string[] | undefined = container.readinessProbe?.exec?.command;
-  if (!command || command.length === 0) return undefined;
-  const executable = command[0]!;
-  if (FAILING_EXECUTABLES.has(executable)) return 'Readiness probe failed: ';
-  if (!KNOWN_PROBE_EXECUTABLES.has(executable)) {
-    return `Readiness probe errored: rpc error: code = Unknown desc = failed to exec in container: failed to start exec: OCI runtime exec failed: exec failed: unable to start container process: exec: "${executable}": executable file not found in $PATH: unknown`;
-  }
-  const code = shellExitCode(command);
-  if (code !== undefined && code !== 0) return `Readiness probe failed: command ${JSON.stringify(command.join(' '))} exited with ${code}`;
-  return undefined;
-}
-
 /** The exit code of `sh -c '...; exit N'`, `false` or `true`; undefined when it runs on. */
-function shellExitCode(argv: string[]): number | undefined {
+export function shellExitCode(argv: readonly string[]): number | undefined {
   const executable = argv[0];
   if (!executable) return undefined;
   if (FAILING_EXECUTABLES.has(executable)) return 1;

@@ -30,6 +30,11 @@ export type Timings = {
   unhealthyEventIntervalMs: number;
   /** Upper bound of Event objects the controllers keep; the oldest are deleted beyond it. */
   maxEvents: number;
+  /**
+   * How long one second of a probe's own timing lasts (initialDelaySeconds, periodSeconds):
+   * `initialDelaySeconds: 30` delays readiness by 30 x probeSecondMs.
+   */
+  probeSecondMs: number;
   /** `settle()` ignores scheduled work further away than this. */
   settleHorizonMs: number;
 };
@@ -49,6 +54,7 @@ export const DEFAULT_TIMINGS: Readonly<Timings> = Object.freeze({
   volumeBindMs: 10,
   unhealthyEventIntervalMs: 10_000,
   maxEvents: 2_000,
+  probeSecondMs: 10,
   settleHorizonMs: 500,
 });
 

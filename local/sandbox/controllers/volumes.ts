@@ -1,17 +1,17 @@
 /**
  * PersistentVolumeClaims: a dynamic provisioner creates a PersistentVolume `pvc-<uid>` and
- * the persistentvolume controller binds both (phase Bound). Convention: storageClassName
+ * the persistentvolume controller binds both (phase Bound). Claims without a class got the
+ * default class `standard` at admission (storage.ts). Convention: storageClassName
  * `unbound` is never provisioned, so such claims stay Pending. Deleting a claim deletes
  * its provisioned volume (reclaimPolicy Delete).
  */
 import type { StoreEvent } from '../store.ts';
 import type { KubeObject, ResourceType } from '../types.ts';
 import type { Context, Controller } from './context.ts';
+import { DEFAULT_STORAGE_CLASS, PROVISIONER } from './storage.ts';
 import { keyOf, splitKey } from './util.ts';
 
 export const UNBOUND_STORAGE_CLASS = 'unbound';
-export const DEFAULT_STORAGE_CLASS = 'standard';
-const PROVISIONER = 'rancher.io/local-path';
 const DEFAULT_CAPACITY = '1Gi';
 
 export class VolumeController implements Controller {

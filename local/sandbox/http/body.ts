@@ -25,8 +25,9 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
   return Buffer.concat(chunks);
 }
 
+/** apierrors.NewRequestEntityTooLargeError, as the handlers' limitedReadBody words it. */
 function tooLarge(limit: number): ApiError {
-  return new ApiError(413, 'RequestEntityTooLarge', `the request body is too large: limit is ${limit} bytes`);
+  return new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
 }
 
 /** The media type without parameters, lower-cased: 'application/json'. */

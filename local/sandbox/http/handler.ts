@@ -11,8 +11,11 @@ import { checkFaultRules, FaultSpecError, type FaultInjector } from '../faults.t
 import type { RequestAttributes, UserInfo } from '../types.ts';
 import { decodeBody, readBody } from './body.ts';
 import type { AuthPort, DurabilityPort, RegistryPort } from './ports.ts';
+import { connectAction, refuseConnect } from './connect.ts';
 import { impersonate } from './impersonation.ts';
+import { isPodLogs, servePodLogs, type PodLogsDeps } from './pod-logs.ts';
 import { resolveRequestInfo, type RequestInfo } from './request-info.ts';
+import { logRequest, logServerError, startTrace, type RequestTrace, type SandboxLogger } from './request-log.ts';
 import { isDryRun, ResourceHandlers } from './resources.ts';
 import { sendError, sendJson } from './respond.ts';
 
@@ -31,15 +34,28 @@ export type PipelineDeps = {
   /** With --data; without it nothing waits. */
   durability?: DurabilityPort;
   log: (message: string) => void;
+  /** The request log and 5xx errors (request-log.ts); without it, 5xx stacks go to `log`. */
+  logger?: SandboxLogger;
+  /** Serves pods/log from the simulated containers' output, and finds the pod a refused exec names. */
+  podLogs?: PodLogsDeps;
 };
 
 export function createRequestHandler(deps: PipelineDeps) {
+  const { logger } = deps;
+  // The request log costs a listener per request, so only when its level is on.
+  const requestLog = logger?.enabled('info') ? logger : undefined;
   return (req: IncomingMessage, res: ServerResponse): void => {
-    handle(deps, req, res).catch((error) => sendError(res, error, deps.log));
+    const trace = startTrace();
+    if (requestLog) res.once('close', () => logRequest(requestLog, req, res, trace));
+    handle(deps, req, res, trace).catch((error) => {
+      const status = error instanceof ApiError ? error.code : 500;
+      if (status >= 500 && logger) logServerError(logger, req, trace, error, status);
+      sendError(res, error, logger ? undefined : deps.log);
+    });
   };
 }
 
-async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse, trace: RequestTrace): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://sandbox');
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
   const query = url.searchParams;
@@ -55,13 +71,16 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
     if (fault.status) {
       const reason = fault.status === 429 ? 'TooManyRequests' : fault.status === 503 ? 'ServiceUnavailable' : 'InternalError';
       const message = fault.status === 429 ? 'Too many requests, please try again later.' : 'injected fault';
+      trace.injected = true;
       throw new ApiError(fault.status, reason, message, fault.retryAfterSeconds ? { retryAfterSeconds: fault.retryAfterSeconds } : undefined);
     }
   }
 
   const authn = await deps.auth.authenticate(req);
   if ('unauthorized' in authn) throw unauthorized();
+  trace.user = (authn.user ?? ANONYMOUS).username;
   const user = impersonate(req, authn.user ?? ANONYMOUS, deps.auth);
+  if (user.username !== trace.user) trace.impersonated = user.username;
 
   if (!info.resourceRequest) return nonResource(deps, req, res, info, user, path, query);
 
@@ -80,6 +99,10 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
   const decision = deps.auth.authorize(attrs);
   if (!decision.allowed) throw forbidden(deps.auth.forbiddenMessage(attrs), { name: info.name, group: info.apiGroup, kind: info.resource });
   if (!rt) throw pathNotFound();
+  // The pod subresources that need a running container: logs are simulated, the rest refused.
+  if (deps.podLogs && info.name && isPodLogs(rt, info.subresource)) return servePodLogs(deps.podLogs, req, res, rt, info.namespace, info.name, query);
+  const connect = info.name ? connectAction(rt, info.subresource) : undefined;
+  if (connect) throw refuseConnect(deps.podLogs?.cluster, rt, info.namespace, info.name!, connect, query);
   const reply = await deps.resources.handle({ req, res, info, rt, user, query });
   // A watch has streamed its own response.
   if (!reply) return;

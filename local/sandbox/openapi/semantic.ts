@@ -5,7 +5,9 @@
  * range, unique container names). Messages copy the wording of kube's pkg/apis validation packages.
  */
 import { matchesLabelSelector, SELECTOR_OPERATORS } from '../selectors.ts';
+import { crdRuleErrors } from '../cel/crd.ts';
 import type { KubeObject } from '../types.ts';
+import { annotationSizeErrors, configMapSizeErrors, secretSizeErrors } from './limits.ts';
 import type { ResourceRegistry } from './registry.ts';
 import type { SchemaNode } from './swagger.ts';
 import { type FieldError, type KubeStatus, duplicate, invalid, invalidStatus, notSupported, required } from './status.ts';
@@ -81,6 +83,7 @@ function validateMeta(obj: KubeObject, nameRule: NameRule): FieldError[] {
   errors.push(...validateLabels(meta.labels, 'metadata.labels'));
   if (meta.annotations && typeof meta.annotations === 'object') {
     for (const k of Object.keys(meta.annotations)) errors.push(...validateQualifiedKey(k.toLowerCase(), 'metadata.annotations'));
+    errors.push(...annotationSizeErrors(meta.annotations));
   }
   return errors;
 }
@@ -212,11 +215,16 @@ export class SemanticValidator {
     if (WORKLOAD_KINDS.has(obj.kind) || obj.kind === 'Job') validateWorkload(obj, out);
     else if (obj.kind === 'Pod') validatePodSpec(obj.spec, 'spec', false, out);
     else if (obj.kind === 'Service') validateService(obj, out);
+    else if (obj.kind === 'ConfigMap' && rt.group === '') out.push(...configMapSizeErrors(obj));
+    else if (obj.kind === 'Secret' && rt.group === '') out.push(...secretSizeErrors(obj));
+    else if (obj.kind === 'CustomResourceDefinition' && rt.group === 'apiextensions.k8s.io') out.push(...crdRuleErrors(obj));
     return dedupe(out);
   }
 
-  validate(obj: KubeObject): KubeStatus | undefined {
-    const errors = this.errors(obj);
+  /** @param more errors of later checks (custom resource rules), given the errors found so far. */
+  validate(obj: KubeObject, more?: (found: FieldError[]) => FieldError[]): KubeStatus | undefined {
+    const found = this.errors(obj);
+    const errors = more ? [...found, ...more(found)] : found;
     if (errors.length === 0) return undefined;
     const rt = this.registry.byKind(obj.kind);
     const group = (obj.apiVersion ?? '').includes('/') ? obj.apiVersion.split('/')[0]! : rt?.group ?? '';

@@ -121,8 +121,9 @@ export function serverSideApplyOrThrow(live: KubeObject | undefined, applied: Ku
  * manager + apiVersion + subresource) and are taken from every other manager; removed fields
  * are dropped from everyone. Returns a copy of `next` with metadata.managedFields set.
  *
- * Like kube-apiserver, managedFields sent in the request replace the stored ones (an empty
- * list resets them); absent ones are carried over. Subresource writes ignore them.
+ * Like kube-apiserver, managedFields sent in the request replace the stored ones; absent ones,
+ * and an empty list (a client unaware of the field), keep them, so `[{}]` is how a client
+ * clears them. Subresource writes ignore them.
  */
 export function updateManagedFields(previous: KubeObject | undefined, next: KubeObject, options: WriteOptions): KubeObject {
   const { type, ignore } = context(options);
@@ -165,13 +166,14 @@ function prune(merged: KubeObject, lastSet: FieldSet, managers: Managers, type: 
   removeItems(merged, stale, type);
 }
 
-/** decodeLiveOrNew: which managedFields an Update starts from. */
+/**
+ * FieldManager.Update: which managedFields an Update starts from. Entries that name no
+ * operation (`{}`) own nothing and are dropped when encoding.
+ */
 function managersForUpdate(previous: KubeObject | undefined, next: KubeObject, subresource: string | undefined): Managers {
   const sent = next.metadata?.managedFields;
-  if (subresource || sent === undefined || sent === null) return decodeManagedFields(previous?.metadata?.managedFields);
-  if (Array.isArray(sent) && sent.length === 0) return new Map();
-  const decoded = decodeManagedFields(sent);
-  return decoded.size > 0 ? decoded : decodeManagedFields(previous?.metadata?.managedFields);
+  if (subresource || !Array.isArray(sent) || sent.length === 0) return decodeManagedFields(previous?.metadata?.managedFields);
+  return decodeManagedFields(sent);
 }
 
 /**

@@ -196,13 +196,22 @@ describe('updateManagedFields (non-apply writes)', () => {
     expect(fields['f:status']).toBeUndefined();
   });
 
-  it('resets managedFields when the request sends an empty list', () => {
+  it('keeps managedFields when the request sends an empty list, and resets them on [{}]', () => {
+    // Prepare
     const created = applied(undefined, deployment());
-    const reset = structuredClone(created);
-    reset.metadata.managedFields = [];
-    reset.spec.replicas = 9;
-    const result = updateManagedFields(created, reset, { ...base, fieldManager: 'kubectl-edit' });
-    expect(result.metadata.managedFields!.map((e) => e.manager)).toEqual(['kubectl-edit']);
+    const unaware = structuredClone(created);
+    unaware.metadata.managedFields = [];
+    unaware.spec.replicas = 9;
+    const reset = structuredClone(unaware);
+    reset.metadata.managedFields = [{} as ManagedFieldsEntry];
+
+    // Act
+    const kept = updateManagedFields(created, unaware, { ...base, fieldManager: 'kubectl-edit' });
+    const cleared = updateManagedFields(created, reset, { ...base, fieldManager: 'kubectl-edit' });
+
+    // Assess: an empty list is what a client unaware of the field sends; [{}] is the documented reset.
+    expect(kept.metadata.managedFields!.map((e) => e.manager)).toEqual(['ci', 'kubectl-edit']);
+    expect(cleared.metadata.managedFields!.map((e) => e.manager)).toEqual(['kubectl-edit']);
   });
 });
 
