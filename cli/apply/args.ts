@@ -5,7 +5,9 @@
  * with; this module turns what it parsed into ApplyArgs.
  */
 import { CommanderError } from 'commander';
+import { imageKeyRepository } from '#domain/render/images.ts';
 import { namespaceProblem, showNamespace } from '#domain/render/namespace.ts';
+import { parseImageReference } from '#domain/render/reference.ts';
 import { UsageError } from '../errors.ts';
 import { commanderMessage, configureTree } from '../tree/configure.ts';
 import { applyCommand } from '../tree/apply.ts';
@@ -30,7 +32,12 @@ export type ApplyArgs = {
   defaultNamespace?: string;
   vars: { name: string; value: string; sensitive: boolean }[];
   variablesFile?: string;
+  /** The image map: repository as written → tag, digest or new reference (functions/domain/render/images.ts). */
   images: Record<string, string>;
+  /** Each image map key → the --image value it came from, for messages. */
+  imageFlags: Record<string, string>;
+  /** --allow-unused-images: an --image that matches no container is not an error. */
+  allowUnusedImages: boolean;
   strategy?: Strategy;
   environment: string;
   deploymentId?: string;
@@ -79,12 +86,7 @@ export function applyArgsFrom(values: ApplyOptions): ApplyArgs {
     ...(values.sensitiveVar ?? []).map((v: string) => ({ ...pair('--sensitive-var', v, true), sensitive: true })),
   ];
   for (const v of vars) if (!NAME_PATTERN.test(v.name)) throw new UsageError(`variable name "${v.name}" may only contain letters, digits, '.', '_' and '-'`);
-  const images: Record<string, string> = {};
-  for (const i of values.image ?? []) {
-    const { name, value } = pair('--image', i);
-    if (!value) throw new UsageError(`--image ${name}= needs a tag or digest after '='`);
-    images[name] = value;
-  }
+  const { images, imageFlags } = imageMapFrom(values.image ?? []);
   if (values.strategy !== undefined && !(STRATEGIES as readonly string[]).includes(values.strategy)) {
     throw new UsageError(`--strategy must be one of ${STRATEGIES.join(', ')}, got "${values.strategy}"`);
   }
@@ -107,6 +109,8 @@ export function applyArgsFrom(values: ApplyOptions): ApplyArgs {
     vars,
     variablesFile: values.variables,
     images,
+    imageFlags,
+    allowUnusedImages: values.allowUnusedImages === true,
     strategy: values.strategy,
     environment: values.environment ?? 'local',
     deploymentId: values.deploymentId,
@@ -135,4 +139,46 @@ function checkNamespaceFlags(namespace: string | undefined, admin: boolean, defa
     const problem = value === undefined ? undefined : namespaceProblem(value);
     if (problem) throw new UsageError(`${flag} ${showNamespace(value!)}: ${problem}`);
   }
+}
+
+const IMAGE_FORMS = 'REPO=TAG, REPO=@sha256:<64 hex>, REPO=NEWREPO[:TAG][@sha256:<64 hex>], REPO:TAG or REPO@sha256:<64 hex>';
+
+/**
+ * The --image values as an image map. `REPO=VALUE` is an entry as it stands (the value a tag,
+ * a digest or a new reference); `REPO:TAG` and `REPO@DIGEST` (kubectl-like, no '=') split at
+ * the reference's own tag and digest. The forms are checked here; what an entry holds (a valid
+ * repository, tag, digest or reference) is checked by the engine's image map (exit 2 as well,
+ * naming the entry as `image map entry "REPO": "VALUE"`), the same check a release's map gets.
+ */
+function imageMapFrom(flags: string[]): { images: Record<string, string>; imageFlags: Record<string, string> } {
+  const images: Record<string, string> = {};
+  const imageFlags: Record<string, string> = {};
+  const byRepository = new Map<string, string>();
+  for (const flag of flags) {
+    const { key, value } = imageEntryOf(flag);
+    // Two flags for one repository would leave one silently unused: refused, in any spelling.
+    const repository = imageKeyRepository(key) ?? key;
+    const other = byRepository.get(repository);
+    if (other !== undefined) throw new UsageError(`--image "${flag}" and --image "${other}" both set repository ${repository}; give one`);
+    byRepository.set(repository, flag);
+    images[key] = value;
+    imageFlags[key] = flag;
+  }
+  return { images, imageFlags };
+}
+
+function imageEntryOf(flag: string): { key: string; value: string } {
+  const eq = flag.indexOf('=');
+  if (eq === 0 || flag.trim() === '') throw new UsageError(`--image "${flag}": the repository is missing; expected ${IMAGE_FORMS}`);
+  if (eq > 0) {
+    const value = flag.slice(eq + 1);
+    if (value === '') throw new UsageError(`--image "${flag}": nothing after '='; expected ${IMAGE_FORMS}`);
+    return { key: flag.slice(0, eq), value };
+  }
+  const parsed = parseImageReference(flag);
+  if (!parsed.ok) throw new UsageError(`--image "${flag}": ${parsed.reason}; expected ${IMAGE_FORMS}`);
+  const { domain, path, tag, digest } = parsed.reference;
+  if (tag === undefined && digest === undefined) throw new UsageError(`--image "${flag}" names no tag or digest; expected ${IMAGE_FORMS}`);
+  const key = domain === undefined ? path : `${domain}/${path}`;
+  return { key, value: tag === undefined ? digest! : digest === undefined ? tag : `${tag}@${digest}` };
 }

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Deadline } from '#domain/deadline.ts';
 import { runApplyStep, type ApplyStepRequest } from '#domain/engine/apply-step.ts';
-import { categoryOf, DeployError, ERROR_CATEGORIES } from '#domain/errors.ts';
+import { categoryOf, DeployError, ERROR_CATEGORIES, UnusedImagesError } from '#domain/errors.ts';
 import type { Variable } from '#domain/model.ts';
 import { KubernetesCluster } from '#adapters/kubernetes/client.ts';
 import { applyArgsFrom, applyHelp, parseApplyArgs, type ApplyArgs, type ApplyOptions } from '../apply/args.ts';
@@ -62,7 +62,7 @@ async function runApply(args: ApplyArgs): Promise<number> {
     out.result(result);
     return result.state === 'failed' || result.state === 'timeout' ? EXIT.rolloutFailed : EXIT.done;
   } catch (error) {
-    return fail(out, error as Error, exitCodeOf(error));
+    return fail(out, error as Error, exitCodeOf(error), error instanceof UnusedImagesError ? unusedImagesText(error, args) : undefined);
   } finally {
     await cluster?.close();
   }
@@ -72,6 +72,13 @@ async function runApply(args: ApplyArgs): Promise<number> {
 export function exitCodeOf(error: unknown): number {
   if (error instanceof UsageError) return EXIT.badInput;
   return ERROR_CATEGORIES[categoryOf(error)].exitCode;
+}
+
+/** The unused entries as the flags that gave them, and the way out. */
+function unusedImagesText(error: UnusedImagesError, args: ApplyArgs): string {
+  const flags = error.unused.map((u) => `--image "${args.imageFlags[u.key] ?? `${u.key}=${u.value}`}"`).join(', ');
+  const used = error.used.length ? `the manifests use ${error.used.join(', ')}` : 'the manifests name no container image';
+  return `${flags} ${error.unused.length === 1 ? 'matches' : 'match'} no container (init containers and every pod template included); ${used}. Fix the repository, or pass --allow-unused-images`;
 }
 
 function fail(reporter: Reporter, error: Error, code: number, text = error.message): number {
@@ -90,6 +97,7 @@ function buildRequest(args: ApplyArgs, input: ApplyInput): Omit<ApplyStepRequest
     variables,
     context: { environment: args.environment, project: 'conveyor-cli', releaseNumber: '0.0.0', deploymentId, step: 'apply', target: { name: 'cli', tags: [] } },
     images: args.images,
+    requireImagesUsed: !args.allowUnusedImages,
     strategy: args.strategy,
     force: args.force,
     dryRun: args.dryRun,

@@ -33,7 +33,12 @@ export function applyCommand(): Command {
     .option('--var <name=value>', 'a variable for #{NAME}; repeatable', collect)
     .option('--sensitive-var <name=value>', 'a variable whose value is masked in all output; repeatable', collect)
     .option('--variables <file>', "variables file (YAML/JSON; '-' reads stdin): {NAME: VALUE} or a list of {name, values: [{value, sensitive, scope}]}")
-    .option('--image <repo=ref>', 'bind images of REPO to tag or digest REF; repeatable', collect)
+    .option(
+      '--image <image>',
+      'set the image of every container whose image is REPO (docker.io/library/ spellings match: nginx = docker.io/nginx = docker.io/library/nginx): REPO=TAG, REPO=@sha256:..., REPO:TAG, REPO@sha256:..., or REPO=NEWREPO[:TAG][@sha256:...] to move it (e.g. to a private mirror); repeatable. An image that matches no container is an error',
+      collect,
+    )
+    .option('--allow-unused-images', 'let an --image match no container (by default that is an error: a typo must not deploy the old image)')
     .option('--strategy <strategy>', 'deploy-containers strategy: Recreate, RollingUpdate or BlueGreen')
     .option('--environment <name>', '#{Conveyor.Environment.Name}', 'local')
     .option('--deployment-id <id>', '#{Conveyor.Deployment.Id} (default: generated)')

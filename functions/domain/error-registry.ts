@@ -36,6 +36,7 @@ export const ERROR_REGISTRY: readonly RegisteredError[] = [
   // functions/domain/errors.ts
   { name: 'InvalidManifestError', category: 'input', source: 'domain/errors' },
   { name: 'MissingVariablesError', category: 'input', source: 'domain/errors' },
+  { name: 'UnusedImagesError', category: 'input', source: 'domain/errors' },
   { name: 'AmbiguousVariableError', category: 'input', source: 'domain/errors' },
   { name: 'NamespaceBoundaryError', category: 'input', source: 'domain/errors' },
   { name: 'ClusterAccessError', category: 'access', source: 'domain/errors' },

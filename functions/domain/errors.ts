@@ -61,6 +61,24 @@ export class InvalidManifestError extends DeployError {
   }
 }
 
+/**
+ * Image map entries that matched no container: with a map typed by hand (`conveyor apply
+ * --image`), that is a typo, and a typo must not deploy the old image silently. Names each
+ * unused entry and the repositories the manifests do use, so the right spelling is in view.
+ */
+export class UnusedImagesError extends DeployError {
+  readonly category = 'input' as const;
+  constructor(
+    readonly unused: { key: string; value: string; repository: string }[],
+    readonly used: string[],
+  ) {
+    const entries = unused.map((u) => `"${u.key}=${u.value}" (repository ${u.repository})`).join(', ');
+    const inUse = used.length ? `the manifests use: ${used.join(', ')}` : 'the manifests name no container image';
+    super(`image ${unused.length === 1 ? 'entry' : 'entries'} ${entries} ${unused.length === 1 ? 'matches' : 'match'} no container (init containers and every pod template included); ${inUse}`);
+    this.name = 'UnusedImagesError';
+  }
+}
+
 /** Every `#{Name}` that has no value, with where each is used. Nothing is applied. */
 export class MissingVariablesError extends DeployError {
   readonly category = 'input' as const;

@@ -84,5 +84,7 @@ function lineFor(event: EngineEvent): { level: Level; text: string } | undefined
       return { level: 'info', text: `switched ${describe(event.service)} to ${event.to}` };
     case 'deleted':
       return { level: 'info', text: `deleted ${describe(event.ref)}` };
+    case 'warning':
+      return { level: 'warn', text: event.message };
   }
 }

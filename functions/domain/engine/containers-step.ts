@@ -12,7 +12,7 @@ import { planDeployContainers, type DeployPlan, type LiveObjects, type PlanStep 
 import { stepSelector } from '../containers/names.ts';
 import { isDeployContainersDocument, parseDeployContainersDocument } from '../containers/document.ts';
 import type { DeployContainersSpec, Strategy } from '../containers/spec.ts';
-import { enforceBoundary, substituteImages, type ScopeLookup } from '../render/index.ts';
+import { enforceBoundary, substituteImages, type BindingReport, type ScopeLookup } from '../render/index.ts';
 import { refKey } from '../rollout/status.ts';
 import type { ObjectResult } from './applier.ts';
 import { InvalidStepInputError } from './errors.ts';
@@ -24,10 +24,20 @@ const NOTHING_LIVE: LiveObjects = { deployments: [], configMaps: [], secrets: []
 
 /** Fills tags/digests of the spec's container images from the release's image map. */
 export function bindSpecImages(spec: DeployContainersSpec, images: Record<string, string>, source: SourceLocation): DeployContainersSpec {
-  const pod: Manifest = { apiVersion: 'v1', kind: 'Pod', metadata: { name: spec.name }, spec: { containers: spec.containers.map((c) => ({ name: c.name, image: c.image })) } };
-  const [bound] = substituteImages([{ object: pod, redacted: pod, source }], images).objects;
+  const [bound] = substituteImages([specPod(spec, source)], images).objects;
   const boundImages: { image: string }[] = bound!.object.spec.containers;
   return { ...spec, containers: spec.containers.map((c, i) => ({ ...c, image: boundImages[i]!.image })) };
+}
+
+/** What the image map bound in a spec's containers (for the unused-entry check). */
+export function specImageReport({ spec, source }: LocatedSpec, images: Record<string, string>): BindingReport {
+  return substituteImages([specPod(spec, source)], images).report;
+}
+
+/** The spec's containers as a Pod, so images bind there exactly as in manifests. */
+function specPod(spec: DeployContainersSpec, source: SourceLocation): RenderedObject {
+  const pod: Manifest = { apiVersion: 'v1', kind: 'Pod', metadata: { name: spec.name }, spec: { containers: spec.containers.map((c) => ({ name: c.name, image: c.image })) } };
+  return { object: pod, redacted: pod, source };
 }
 
 /** A deploy-containers spec of the request, with where it came from. */

@@ -8,14 +8,26 @@ import type { ObjectHealth, ObjectRef } from '../model.ts';
 export type ApplyOutcome = 'created' | 'configured' | 'unchanged' | 'validated';
 
 export type EngineEvent =
-  | { type: 'rendered'; objects: number; bound: { repository: string; value: string; containers: number }[]; unmatched: string[] }
+  | {
+      type: 'rendered';
+      objects: number;
+      bound: { repository: string; value: string; containers: number }[];
+      /** Containers no image map entry matched: `Deployment/web app: nginx:1.25`. */
+      unmatched: string[];
+      /** The same containers by the image they keep, with how many use it. */
+      kept?: { image: string; containers: number }[];
+      /** Names of the variables the manifests use (never values). */
+      variables?: string[];
+    }
   | { type: 'phase'; name: string; objects: number }
   | { type: 'namespace'; name: string; outcome: 'created' | 'exists' }
   | { type: 'applied'; ref: ObjectRef; outcome: ApplyOutcome }
   | { type: 'established'; ref: ObjectRef }
   | { type: 'health'; health: ObjectHealth }
   | { type: 'switched'; service: ObjectRef; to: string }
-  | { type: 'deleted'; ref: ObjectRef };
+  | { type: 'deleted'; ref: ObjectRef }
+  /** Something a person should know that does not stop the step (what could not be checked, for instance). */
+  | { type: 'warning'; message: string };
 
 export type EventSink = (event: EngineEvent) => void;
 

@@ -20,6 +20,12 @@ export type StepRequest = {
   variables: Variable[];
   context: RenderContext;
   images: Record<string, string>;
+  /**
+   * An image map entry that rewrites no container is bad input (UnusedImagesError): the CLI's
+   * guard against a typo in `--image`. Off for a release's map, which names the images of
+   * every step of the process, not only this one's.
+   */
+  requireImagesUsed?: boolean;
   target: Pick<Target, 'name' | 'namespace' | 'admin'>;
   /** Overrides the strategy of deploy-containers specs. */
   strategy?: Strategy;
@@ -122,6 +128,7 @@ export const stepRequestSchema: z.ZodType<StepRequest> = z.object({
   variables: z.array(variable),
   context: renderContext,
   images: z.record(text, text),
+  requireImagesUsed: z.boolean().optional(),
   target: z.object({ name: text, namespace: text.optional(), admin: z.boolean().optional() }),
   strategy: strategy.optional(),
   force: z.boolean(),

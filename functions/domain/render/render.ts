@@ -30,7 +30,7 @@ import { parsePlan, throwProblems } from './parse.ts';
 import { documentSizeProblem, inputSizeProblem, RenderedSize } from './size.ts';
 import { documentsOf, isJsonFile } from './split.ts';
 import { createPlanner, type SubstitutionProblems } from './substitute.ts';
-import { createVariableLookup } from './variables.ts';
+import { createVariableLookup, type VariableLookup } from './variables.ts';
 
 /** One manifest file as the user wrote it. */
 export type ManifestFile = {
@@ -52,6 +52,8 @@ export type RenderResult = {
   objects: RenderedObject[];
   /** What the image map bound; empty entries when no map was given. */
   images: BindingReport;
+  /** The variables the manifests use that have a value (names as first written, system ones included), sorted. */
+  variables: string[];
 };
 
 /** Files named in the "no objects" message before the rest are counted. */
@@ -69,7 +71,14 @@ function noObjects(files: ManifestFile[]): InvalidManifestError {
 /** Renders every file; throws the errors listed in the file comment. */
 export function renderManifests(input: RenderInput): RenderResult {
   parseImageMap(input.images ?? {});
-  const lookup = createVariableLookup(input.variables, input.context);
+  const resolve = createVariableLookup(input.variables, input.context);
+  // Names only (never values): what the person sees as "variables bound".
+  const used = new Map<string, string>();
+  const lookup: VariableLookup = (name) => {
+    const value = resolve(name);
+    if (value && !used.has(name.toLowerCase())) used.set(name.toLowerCase(), name);
+    return value;
+  };
   const tooLarge = inputSizeProblem(input.files);
   if (tooLarge) throw new InvalidManifestError([tooLarge]);
 
@@ -104,5 +113,5 @@ export function renderManifests(input: RenderInput): RenderResult {
 
   const { objects, report } = substituteImages(parsed, input.images ?? {});
   assertNoDuplicates(objects, input.context.target.namespace);
-  return { objects, images: report };
+  return { objects, images: report, variables: [...used.values()].sort() };
 }

@@ -64,3 +64,51 @@ describe('namespace flags', () => {
     expect(refusal([...F, '--namespace', 'team-a', '--default-namespace', 'apps'])).toContain('--default-namespace "apps" needs --admin');
   });
 });
+
+describe('--image', () => {
+  const DIGEST = `sha256:${'0a'.repeat(32)}`;
+
+  it.each([
+    ['REPO=TAG', 'nginx=1.27', { nginx: '1.27' }],
+    ['REPO=@DIGEST', `nginx=@${DIGEST}`, { nginx: `@${DIGEST}` }],
+    ['REPO=NEWREPO:TAG', 'nginx=123456789012.dkr.ecr.eu-west-1.amazonaws.com/mirror/nginx:1.27', { nginx: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/mirror/nginx:1.27' }],
+    ['REPO=NEWREPO@DIGEST', `nginx=mirror.example.com/nginx@${DIGEST}`, { nginx: `mirror.example.com/nginx@${DIGEST}` }],
+    ['REPO:TAG', 'docker.io/library/nginx:1.27', { 'docker.io/library/nginx': '1.27' }],
+    ['REPO@DIGEST', `localhost:5000/team/app@${DIGEST}`, { 'localhost:5000/team/app': DIGEST }],
+    ['REPO:TAG@DIGEST', `nginx:1.27@${DIGEST}`, { nginx: `1.27@${DIGEST}` }],
+  ])('takes %s', (_form, flag, images) => {
+    // Act
+    const args = parseApplyArgs([...F, '--image', flag]);
+
+    // Assess: the map the engine binds with, and the flag it came from for messages.
+    expect(args.images).toEqual(images);
+    expect(Object.values(args.imageFlags)).toEqual([flag]);
+    expect(args.allowUnusedImages).toBe(false);
+  });
+
+  it('--allow-unused-images is off unless given', () => {
+    expect(parseApplyArgs([...F, '--image', 'nginx=1', '--allow-unused-images']).allowUnusedImages).toBe(true);
+  });
+
+  it.each([
+    ['', '--image "": the repository is missing'],
+    ['=1.27', '--image "=1.27": the repository is missing'],
+    ['nginx=', `--image "nginx=": nothing after '='`],
+    ['nginx', '--image "nginx" names no tag or digest'],
+    ['nginx@sha256:xyz', '--image "nginx@sha256:xyz": invalid digest "sha256:xyz"'],
+    ['Nginx:1.27', '--image "Nginx:1.27": repository name must be lowercase'],
+  ])('refuses the malformed form %j, naming the value and what is wrong', (flag, expected) => {
+    // Act
+    const message = refusal([...F, '--image', flag]);
+
+    // Assess
+    expect(message).toContain(expected);
+    expect(message).toContain('expected REPO=TAG, REPO=@sha256:<64 hex>, REPO=NEWREPO[:TAG][@sha256:<64 hex>], REPO:TAG or REPO@sha256:<64 hex>');
+  });
+
+  it('refuses two flags for one repository, in any spelling', () => {
+    expect(refusal([...F, '--image', 'nginx=1.27', '--image', 'docker.io/library/nginx:1.28'])).toBe(
+      '--image "docker.io/library/nginx:1.28" and --image "nginx=1.27" both set repository docker.io/library/nginx; give one',
+    );
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidManifestError } from '#domain/errors.ts';
 import type { Manifest } from '#domain/model.ts';
-import { parseImageMap, substituteImages } from '#domain/render/images.ts';
+import { parseImageMap, substituteImages, unusedImageEntries } from '#domain/render/images.ts';
 import { rendered, thrown } from './fixtures.ts';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
@@ -68,6 +68,29 @@ describe('substituteImages', () => {
     expect(imageAt(byBoth, CONTAINER_PATHS.Deployment)).toBe(`localhost:5000/team/app:2.0@${DIGEST}`);
   });
 
+  it.each([
+    // A version alone keeps the registry as each manifest spelled it.
+    ['REPO=@DIGEST', { nginx: `@${DIGEST}` }, (written: string) => written.replace(':1.25', `@${DIGEST}`)],
+    ['REPO=NEWREPO:TAG (a private mirror)', { nginx: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/mirror/nginx:1.27' }, '123456789012.dkr.ecr.eu-west-1.amazonaws.com/mirror/nginx:1.27'],
+    ['REPO=NEWREPO@DIGEST', { 'docker.io/nginx': `mirror.example.com/nginx@${DIGEST}` }, `mirror.example.com/nginx@${DIGEST}`],
+    ['REPO=NEWREPO:TAG on Docker Hub', { nginx: 'nginx:1.28' }, 'nginx:1.28'],
+    ['REPO=NEWREPO without a version (keeps the container\'s tag)', { nginx: 'mirror.example.com:5000/nginx' }, 'mirror.example.com:5000/nginx:1.25'],
+  ])('rewrites the whole reference for %s', (_form, images, expected) => {
+    // Prepare: the Docker Hub spellings all name one repository.
+    const objects = ['nginx:1.25', 'docker.io/nginx:1.25', 'docker.io/library/nginx:1.25'].map((image) => rendered(workloads(image)[0]));
+
+    // Act
+    const result = substituteImages(objects, images);
+
+    // Assess
+    result.objects.forEach(({ object }, i) => {
+      const written = imageAt(objects[i].object, CONTAINER_PATHS.Deployment) as string;
+      expect(imageAt(object, CONTAINER_PATHS.Deployment)).toBe(typeof expected === 'string' ? expected : expected(written));
+    });
+    expect(result.report.entries[0].bindings).toHaveLength(3);
+    expect(result.report.repositories).toEqual(['docker.io/library/busybox', 'docker.io/library/nginx']);
+  });
+
   it('does not change its input', () => {
     const objects = [rendered(workloads('nginx:1.25')[0])];
     substituteImages(objects, { nginx: '1.27' });
@@ -130,13 +153,33 @@ describe('substituteImages', () => {
   });
 });
 
+describe('unusedImageEntries', () => {
+  it('names the entries that bound no container in any report, in map order', () => {
+    // Prepare: the manifests use nginx; a deploy-containers spec uses redis.
+    const images = { nginxx: '1.27', nginx: '1.27', redis: '7', 'ghcr.io/org/app': '2' };
+    const manifests = substituteImages([rendered(workloads('nginx:1.25')[0])], images).report;
+    const spec = substituteImages([rendered({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'redis:6' }] } })], images).report;
+
+    // Act
+    const unused = unusedImageEntries([manifests, spec]);
+
+    // Assess
+    expect(unused).toEqual([
+      { key: 'nginxx', repository: 'docker.io/library/nginxx', value: '1.27' },
+      { key: 'ghcr.io/org/app', repository: 'ghcr.io/org/app', value: '2' },
+    ]);
+  });
+});
+
 describe('parseImageMap', () => {
   it.each([
     [{ 'NGINX/App': '1.0' }, 'image map entry "NGINX/App": "1.0": invalid repository: repository name must be lowercase'],
     [{ 'nginx:1.27': '1.28' }, 'image map entry "nginx:1.27": "1.28": the key must be a repository without tag or digest'],
     [{ nginx: 'sha256:abc' }, 'image map entry "nginx": "sha256:abc": a sha256 digest has 64 hex digits, found 3'],
-    [{ nginx: 'nginx:1.28' }, 'image map entry "nginx": "nginx:1.28": invalid digest "nginx:1.28"'],
-    [{ nginx: '' }, 'image map entry "nginx": "": invalid tag ""'],
+    [{ nginx: 'Nginx:1.28' }, 'image map entry "nginx": "Nginx:1.28": invalid image reference: repository name must be lowercase'],
+    [{ nginx: 'mirror.example.com/nginx:bad tag' }, 'image map entry "nginx": "mirror.example.com/nginx:bad tag": invalid image reference: invalid tag "bad tag"'],
+    [{ nginx: '@sha256:12' }, 'image map entry "nginx": "@sha256:12": a sha256 digest has 64 hex digits, found 2'],
+    [{ nginx: '' }, 'image map entry "nginx": "": empty value: expected a tag, a digest (sha256:<64 hex digits>) or an image reference'],
     [{ nginx: '1.27', 'docker.io/library/nginx': '1.28' }, 'image map entry "docker.io/library/nginx": "1.28": "nginx" names the same repository docker.io/library/nginx'],
   ])('refuses %j', (images, expected) => {
     // Act
