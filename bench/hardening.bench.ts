@@ -4,13 +4,21 @@
  * - faults: successes out of 10 runs of `apply --wait` of a 35-object multi-service app with
  *   5%, 20% and 50% of every request failing (500, 503, 429, dropped connections);
  * - deadline: the wall time of `--timeout 20` against a server that never answers;
- * - input bounds: peak RSS and wall time of `-f /dev/zero` and of a 50 MB manifest file.
+ * - input bounds: peak RSS and wall time of `-f /dev/zero` and of a 50 MB manifest file;
+ * - render bounds: the time rendering takes to refuse what it must not build (a 100 KiB value
+ *   used 10,000 times, too many "#{...}" expressions) and to find an aliased object too large,
+ *   in this process (the unit tests in test/unit/domain/render/size.test.ts prove that the work
+ *   is not done; this holds how fast the refusal comes).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InvalidManifestError } from '#domain/errors.ts';
+import { MAX_OBJECT_BYTES, MAX_REFERENCES_PER_DOCUMENT } from '#domain/render/limits.ts';
+import { renderManifests, type ManifestFile } from '#domain/render/render.ts';
+import { jsonLargerThan } from '#domain/render/size.ts';
 import { faultMix } from '../test/support/sandbox.ts';
 import { multiServiceAppYaml } from '../test/support/manifests.ts';
 import { httpClient, spawnSandbox, verdict } from './support.ts';
@@ -22,6 +30,9 @@ const SILENT_TIMEOUT_SECONDS = 20;
 const DEADLINE_SLACK_MS = 2_000;
 const MAX_RSS_MIB = 1024;
 const BIG_FILE_BYTES = 50 * 1000 * 1000;
+/** A refusal that does not build what it refuses answers at once; a second is the target. */
+const RENDER_REFUSAL_TARGET_MS = 1_000;
+const KiB = 1024;
 
 type Run = { code: number | null; ms: number; stdout: string; stderr: string; peakRssMiB: number };
 
@@ -133,13 +144,50 @@ async function inputBounds(dir: string): Promise<boolean> {
   return ok;
 }
 
+/** One ConfigMap manifest with `data` lines. */
+const configMap = (name: string, data: string[]) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n${data.join('\n')}\n`;
+
+/** Renders `files` with `values` and says whether it was refused as invalid input. */
+function refused(files: ManifestFile[], values: Record<string, string>): boolean {
+  const context = { environment: 'Production', project: 'shop', releaseNumber: '1.0.0', deploymentId: 'deployments-1', step: 'deploy', target: { name: 'bench', namespace: 'bench', tags: [] } };
+  const variables = Object.entries(values).map(([name, value]) => ({ name, values: [{ value, sensitive: false }] }));
+  try {
+    renderManifests({ files, variables, context });
+    return false;
+  } catch (error) {
+    return error instanceof InvalidManifestError;
+  }
+}
+
+export function renderBounds(): boolean {
+  const perLine = 100;
+  const references = Array.from({ length: MAX_REFERENCES_PER_DOCUMENT / perLine + 1 }, (_, index) => `  k${index}: "${'#{A}'.repeat(perLine)}"`);
+  const shared = Array.from({ length: 1000 }, () => 'x');
+  const aliased = Array.from({ length: 1_000_000 }, () => shared);
+  const cases: [string, () => boolean][] = [
+    ['100 KiB value used 10,000 times refused', () => refused([{ name: 'big.yaml', content: configMap('big', Array.from({ length: 10_000 }, (_, i) => `  k${i}: "#{Big}"`)) }], { Big: 'x'.repeat(100 * KiB) })],
+    [`more than ${MAX_REFERENCES_PER_DOCUMENT} expressions refused`, () => refused([{ name: 'refs.yaml', content: configMap('refs', references) }], { A: '' })],
+    ['an array aliased a million times found too large', () => jsonLargerThan(aliased, MAX_OBJECT_BYTES)],
+  ];
+  let ok = true;
+  for (const [name, work] of cases) {
+    const started = performance.now();
+    const outcome = work();
+    const ms = performance.now() - started;
+    console.log(`render bounds: ${name}: ${outcome} after ${ms.toFixed(0)} ms`);
+    ok = verdict(`render bounds: ${name}`, outcome && ms <= RENDER_REFUSAL_TARGET_MS, `${ms.toFixed(0)} ms`, `<= ${RENDER_REFUSAL_TARGET_MS} ms`) && ok;
+  }
+  return ok;
+}
+
 export async function runHardeningBench(): Promise<boolean> {
   const dir = mkdtempSync(join(tmpdir(), 'conveyor-hardening-'));
   try {
+    const rendering = renderBounds();
     const bounds = await inputBounds(dir);
     const silent = await silentServer(dir);
     const survived = await faults(dir);
-    return bounds && silent && survived;
+    return rendering && bounds && silent && survived;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,30 +1,39 @@
 /**
  * The sandbox keeps what it acknowledges: a `conveyor sandbox --data` process takes 200
- * concurrent server-side applies over HTTPS and is SIGKILLed at a random moment after some
- * were answered, with others still in flight. Restarted on the same data directory, every
- * ConfigMap whose apply was answered 2xx has the content it was given (or that of a later,
- * unanswered apply, which may have reached the store before the kill). Three kill points, each
- * on the state the previous ones left, so the later rounds update objects the earlier ones made.
+ * server-side applies over HTTPS, IN_FLIGHT of them at any time, and is SIGKILLed once a set
+ * number were answered, at the first moment its write-ahead log (state.log) holds an apply that
+ * has not been answered yet: the kill lands between a write and its acknowledgement, with more
+ * applies in flight. Restarted on the same data directory, every ConfigMap whose apply was answered 2xx
+ * has the content it was given (or that of a later, unanswered apply, which may have reached the
+ * store before the kill), and no half-written record shows. Three kill points, each on the state
+ * the previous ones left, so the later rounds update objects the earlier ones made.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, watch, type FSWatcher } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { LOG_FILE } from '#sandbox/persistence.ts';
+import { decodeLog } from '#sandbox/wal.ts';
 import { PROJECT_ROOT } from '../../support/conveyor.ts';
 import { rawRequest, type RawResponse } from '../../support/https.ts';
 
 const OBJECTS = 200;
-const ROUNDS = 3;
-/** The kill comes right after a random number of answers in this range. */
-const MIN_ANSWERS_BEFORE_KILL = 10;
-const MAX_ANSWERS_BEFORE_KILL = 120;
+/** Answers before each round's kill (one round per entry): early, middle and late in the burst. */
+const ANSWERS_BEFORE_KILL = [10, 60, 120];
+/**
+ * Applies in flight at any time: each answer sends the next, so the server always has work
+ * that is not written yet when the kill comes (all 200 at once, a busy client lags so far
+ * behind the server that everything may be written and answered before it counts 120 answers).
+ */
+const IN_FLIGHT = 32;
 const READY_TIMEOUT_MS = 30_000;
 const NAMESPACE = 'default';
 
 const dir = mkdtempSync(join(tmpdir(), 'conveyor-crash-'));
 const data = join(dir, 'data');
+const logPath = join(data, LOG_FILE);
 const kubeconfig = join(dir, 'kubeconfig');
 const children = new Set<ChildProcess>();
 
@@ -74,33 +83,75 @@ function apply(s: Sandbox, name: string, content: Record<string, string>): Promi
   });
 }
 
-/** Fires all applies at once and SIGKILLs the sandbox at a random moment after some answers. */
-async function applyAndKill(s: Sandbox, round: number): Promise<{ answeredAtKill: number; answered: number }> {
-  const killAfter = MIN_ANSWERS_BEFORE_KILL + Math.floor(Math.random() * (MAX_ANSWERS_BEFORE_KILL - MIN_ANSWERS_BEFORE_KILL));
+/**
+ * The ConfigMaps whose apply of `round` the log on disk holds while the test has no answer for
+ * it: writes in progress (logged, not yet acknowledged). Undefined while a record is being
+ * written and cannot be read yet.
+ */
+function loggedButUnanswered(round: number, answered: Set<string>): string[] | undefined {
+  let records;
+  try {
+    records = decodeLog(readFileSync(logPath), logPath).records;
+  } catch {
+    return undefined;
+  }
+  return records.flatMap(({ record }) =>
+    'object' in record && record.resource === '/configmaps' && record.object.data?.round === String(round) && !answered.has(record.object.data.nonce!) ? [record.object.metadata.name!] : [],
+  );
+}
+
+/**
+ * Fires all applies at once; after `ANSWERS_BEFORE_KILL[round - 1]` answers, SIGKILLs the
+ * sandbox as soon as its log holds an apply that is not answered yet (looked at on every change
+ * of the log file and every answer).
+ */
+async function applyAndKill(s: Sandbox, round: number): Promise<{ answeredAtKill: number; inFlightAtKill: number; caughtInLog: string[] }> {
+  const killAfter = ANSWERS_BEFORE_KILL[round - 1]!;
+  const answeredNonces = new Set<string>();
+  let sent = 0;
   let answered = 0;
   let answeredAtKill = -1;
-  const kill = () => {
+  let inFlightAtKill = 0;
+  let caughtInLog: string[] = [];
+  let watcher: FSWatcher | undefined;
+  const killIfMidWrite = () => {
+    if (answeredAtKill >= 0 || answered < killAfter) return;
+    const inFlight = loggedButUnanswered(round, answeredNonces);
+    if (!inFlight?.length) return;
     answeredAtKill = answered;
+    inFlightAtKill = sent - answered;
+    caughtInLog = inFlight;
     s.child.kill('SIGKILL');
   };
-  const requests = Array.from({ length: OBJECTS }, async (_, i) => {
+  const sendOne = async (i: number) => {
     const name = `cm-${i}`;
-    const attempt: Attempt = { round, data: { round: String(round), index: String(i), nonce: Math.random().toString(36).slice(2) } };
+    const attempt: Attempt = { round, data: { round: String(round), index: String(i), nonce: `${round}-${i}` } };
     attempts.set(name, [...(attempts.get(name) ?? []), attempt]);
+    sent++;
     try {
       const res = await apply(s, name, attempt.data);
       if (res.status !== 200 && res.status !== 201) throw new Error(`apply ${name}: ${res.status} ${res.text}`);
       attempt.answered = { rv: res.json.metadata.resourceVersion };
-      // At once: a timer could fire after every request was answered on a busy machine.
-      if (++answered === killAfter) kill();
+      answeredNonces.add(attempt.data.nonce!);
+      if (++answered === killAfter) watcher = watch(logPath, killIfMidWrite);
+      killIfMidWrite();
     } catch (error) {
       // The kill resets the connections of unanswered requests; anything else is a failure.
       if (!['ECONNRESET', 'ECONNREFUSED', 'EPIPE'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
     }
+  };
+  let next = 0;
+  const lanes = Array.from({ length: IN_FLIGHT }, async () => {
+    while (next < OBJECTS && answeredAtKill < 0) await sendOne(next++);
   });
-  await Promise.all(requests);
-  expect(await s.exited, `round ${round}: killed after ${killAfter} answers`).toBe('SIGKILL');
-  return { answeredAtKill, answered };
+  await Promise.all(lanes);
+  watcher?.close();
+  if (answeredAtKill < 0) {
+    s.child.kill('SIGKILL');
+    throw new Error(`round ${round}: every apply was answered before the log showed one in progress; a kill now would prove nothing`);
+  }
+  expect(await s.exited, `round ${round}: killed after ${answeredAtKill} answers`).toBe('SIGKILL');
+  return { answeredAtKill, inFlightAtKill, caughtInLog };
 }
 
 /** What each ConfigMap may hold now: the last answered apply's content, or a later one's. */
@@ -129,23 +180,22 @@ async function checkEverythingAnswered(s: Sandbox, after: string): Promise<numbe
 }
 
 describe('a sandbox killed while answering writes', () => {
-  it('keeps every write it answered 2xx, at three random kill points', async () => {
+  it('keeps every write it answered 2xx, killed between a logged write and its answer at three points', async () => {
     let sandbox = await startSandbox();
-    let unanswered = 0;
-    for (let round = 1; round <= ROUNDS; round++) {
-      // Act: a burst of applies, then SIGKILL while some are still in flight.
-      const { answeredAtKill, answered } = await applyAndKill(sandbox, round);
+    for (let round = 1; round <= ANSWERS_BEFORE_KILL.length; round++) {
+      // Act: a burst of applies, then SIGKILL while the log holds some not yet answered.
+      const { answeredAtKill, inFlightAtKill, caughtInLog } = await applyAndKill(sandbox, round);
       sandbox = await startSandbox();
 
-      // Assess: the kill came with requests in flight, and nothing answered was lost.
-      expect(answeredAtKill, `round ${round}: answers when killed`).toBeGreaterThanOrEqual(MIN_ANSWERS_BEFORE_KILL);
-      expect(answeredAtKill, `round ${round}: killed before the last answer`).toBeLessThan(OBJECTS);
-      unanswered += OBJECTS - answered;
+      // Assess: the kill landed mid-write (else the round proved nothing) with more requests in
+      // flight, and nothing answered was lost or shows half-written (the restart read the log).
+      expect(answeredAtKill, `round ${round}: answers when killed`).toBeGreaterThanOrEqual(ANSWERS_BEFORE_KILL[round - 1]!);
+      expect(caughtInLog.length, `round ${round}: applies logged but unanswered at the kill`).toBeGreaterThan(0);
+      // Every lane had one in flight, but the one whose answer set off the kill, if one did.
+      expect(inFlightAtKill, `round ${round}: applies sent and unanswered at the kill`).toBeGreaterThanOrEqual(IN_FLIGHT - 1);
       const checked = await checkEverythingAnswered(sandbox, `after kill ${round}`);
-      expect(checked).toBeGreaterThanOrEqual(answered);
+      expect(checked).toBeGreaterThanOrEqual(answeredAtKill);
     }
-    // The kills caught requests in flight (else the test proved nothing).
-    expect(unanswered, 'applies left unanswered by the kills').toBeGreaterThan(0);
     sandbox.child.kill('SIGTERM');
     expect(await sandbox.exited).toBe(0);
   }, 60_000);

@@ -253,6 +253,10 @@ describe('a sandbox with a data directory', () => {
 
   it('never leaves a partial file when the writer is killed mid-write (writeFileAtomic)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'conveyor-atomic-'));
+    /** Kills that must land inside a write, and how many writers may be started to get them. */
+    const LANDED_KILLS = 3;
+    const MAX_WRITERS = 10;
+    const WRITE_WAIT_MS = 10_000;
     try {
       const file = join(dir, 'state.json');
       // A child process rewrites a 2 MB JSON document in a loop until it is SIGKILLed.
@@ -263,7 +267,8 @@ describe('a sandbox with a data directory', () => {
           writeFileAtomic(${JSON.stringify(file)}, JSON.stringify({ i, pad }));
           if (i === 0) process.stdout.write('first\\n');
         }`;
-      for (let round = 0; round < 3; round++) {
+      let landed = 0;
+      for (let writers = 0; landed < LANDED_KILLS && writers < MAX_WRITERS; writers++) {
         const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
         let stderr = '';
         child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -272,13 +277,20 @@ describe('a sandbox with a data directory', () => {
           child.stdout.once('data', () => resolve());
           child.once('exit', () => reject(new Error(`writer exited early: ${stderr}`)));
         });
-        // Kill it at some point during its next writes.
-        await new Promise((r) => setTimeout(r, 20 + round * 37));
+        // Its temporary file exists only from open to rename (writeFileAtomic removes a leftover
+        // before it opens): kill as soon as it is there, so the kill lands inside a write.
+        const temporary = `${file}.${child.pid}.tmp`;
+        const giveUpAt = Date.now() + WRITE_WAIT_MS;
+        while (!existsSync(temporary) && Date.now() < giveUpAt) await new Promise((r) => setImmediate(r));
         child.kill('SIGKILL');
         expect(await exited).toBe('SIGKILL');
+        // Still there after the kill: the process died between open and rename. Gone: it
+        // finished that write first, and this writer does not count.
+        if (existsSync(temporary)) landed++;
         const parsed = JSON.parse(readFileSync(file, 'utf8')) as { i: number; pad: string };
         expect(parsed.pad).toHaveLength(2_000_000);
       }
+      expect(landed, 'kills that landed inside a write').toBe(LANDED_KILLS);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

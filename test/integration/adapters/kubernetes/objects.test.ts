@@ -184,6 +184,7 @@ describe('watch', () => {
 
       // Assess: the server sees every connection of that client closed.
       await eventually(() => t.sandbox.connections() <= before, 5_000);
+      expect(t.sandbox.connections(), `stopped after ${delayMs} ms`).toBeLessThanOrEqual(before);
     }
   });
 });

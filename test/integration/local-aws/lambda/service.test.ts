@@ -6,10 +6,14 @@
  * asynchronous and dry-run invocations; concurrent invocations; ListFunctions.
  */
 import '../../../support/quiet-powertools.ts';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { InvalidRequestContentException, InvokeCommand, LambdaClient, ListFunctionsCommand, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG, type Catalog, type FunctionSpec } from '#functions/catalog.ts';
 import { functionEnvironment, LOCAL_KUBECTL_PATH, startLambda, type LambdaService, type LocalResources } from '../../../../local/aws/lambda/index.ts';
+import { eventually } from '../../../support/sandbox.ts';
 import { failureOf } from '../secrets/helpers.ts';
 
 const REGION = 'eu-west-1';
@@ -46,12 +50,19 @@ const catalog: Catalog = {
 
 let lambda: LambdaService;
 let client: LambdaClient;
+/** Where the `sleep` fixture notes its progress (one file per test). */
+let progressDir: string;
+let progressFiles = 0;
+const progressFile = () => join(progressDir, `progress-${++progressFiles}.txt`);
+/** The lines the `sleep` fixture has written to `file` so far. */
+const progressOf = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').map((line) => line.trim()) : []);
 
 const invoke = (FunctionName: string, payload: unknown, extra: Partial<ConstructorParameters<typeof InvokeCommand>[0]> = {}) =>
   client.send(new InvokeCommand({ FunctionName, Payload: Buffer.from(JSON.stringify(payload)), ...extra }));
 const json = (payload: Uint8Array | undefined) => JSON.parse(Buffer.from(payload ?? []).toString('utf8'));
 
 beforeAll(async () => {
+  progressDir = mkdtempSync(join(tmpdir(), 'conveyor-lambda-progress-'));
   lambda = await startLambda({ catalog, resources: RESOURCES, region: REGION, accountId: ACCOUNT, env: { AWS_REGION: REGION } });
   client = new LambdaClient({ endpoint: lambda.url, region: REGION, credentials: DUMMY_CREDENTIALS, maxAttempts: 1 });
 });
@@ -59,6 +70,7 @@ beforeAll(async () => {
 afterAll(async () => {
   client?.destroy();
   await lambda?.close();
+  rmSync(progressDir, { recursive: true, force: true });
 });
 
 describe('a catalog task handler', () => {
@@ -139,13 +151,15 @@ describe('what a function gets', () => {
 });
 
 describe('failures, as Lambda reports them', () => {
-  it('a timeout: Sandbox.Timedout after the function\'s timeout', async () => {
-    // Act
-    const started = Date.now();
-    const answer = await invoke('slow', { ms: SLOW_TIMEOUT_SECONDS * 1000 + 2_000 });
+  it('a timeout: Sandbox.Timedout at the function\'s timeout, while the handler still runs', async () => {
+    // Prepare
+    const progress = progressFile();
 
-    // Assess
-    expect(Date.now() - started).toBeLessThan(SLOW_TIMEOUT_SECONDS * 1000 + 1_000);
+    // Act
+    const answer = await invoke('slow', { ms: SLOW_TIMEOUT_SECONDS * 1000 + 2_000, progress });
+
+    // Assess: answered before the handler's own end, so by the timeout.
+    expect(progressOf(progress)).toEqual(['started']);
     expect(answer.FunctionError).toBe('Unhandled');
     expect(json(answer.Payload)).toEqual({ errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${answer.$metadata.requestId} Error: Task timed out after 1.00 seconds` });
   });
@@ -193,27 +207,47 @@ describe('failures, as Lambda reports them', () => {
 });
 
 describe('invocation types and concurrency', () => {
-  it('Event answers 202 at once and DryRun 204 without running', async () => {
+  it('Event answers 202 before the function has finished, and runs it in the background', async () => {
+    // Prepare
+    const progress = progressFile();
+
     // Act
-    const started = Date.now();
-    const event = await invoke('slow', { ms: BACKGROUND_MS }, { InvocationType: 'Event' });
-    const dryRun = await invoke('echo', {}, { InvocationType: 'DryRun' });
+    const event = await invoke('slow', { ms: BACKGROUND_MS, progress }, { InvocationType: 'Event' });
+    const whenAnswered = progressOf(progress);
 
     // Assess
-    expect(Date.now() - started).toBeLessThan(BACKGROUND_MS / 2);
     expect(event.StatusCode).toBe(202);
+    expect(whenAnswered).not.toContain('finished');
+    await eventually(() => progressOf(progress).includes('started'), 5_000);
+  });
+
+  it('DryRun answers 204 without running the function', async () => {
+    // Prepare
+    const progress = progressFile();
+
+    // Act
+    const dryRun = await invoke('slow', { ms: SLEEP_MS, progress }, { InvocationType: 'DryRun' });
+    // A run would have started and ended by the time this synchronous invocation has.
+    await invoke('slow', { ms: SLEEP_MS });
+
+    // Assess
     expect(dryRun.StatusCode).toBe(204);
+    expect(progressOf(progress)).toEqual([]);
   });
 
   it('runs invocations of one function side by side, like separate containers', async () => {
+    // Prepare
+    const progress = progressFile();
+
     // Act
-    const started = Date.now();
-    const answers = await Promise.all([invoke('slow', { ms: SLEEP_MS }), invoke('slow', { ms: SLEEP_MS }), invoke('slow', { ms: SLEEP_MS })]);
+    const answers = await Promise.all(['a', 'b', 'c'].map((tag) => invoke('slow', { ms: SLEEP_MS, progress, tag })));
 
     // Assess
     expect(answers.map((a) => json(a.Payload))).toEqual([{ slept: SLEEP_MS }, { slept: SLEEP_MS }, { slept: SLEEP_MS }]);
-    // One after the other would take three times as long.
-    expect(Date.now() - started).toBeLessThan(2.5 * SLEEP_MS);
+    // Side by side: all three had started before any finished (one after the other interleaves).
+    const lines = progressOf(progress);
+    expect(lines.slice(0, 3).map((l) => l.split(' ')[0])).toEqual(['started', 'started', 'started']);
+    expect(lines.slice(3).sort()).toEqual(['finished a', 'finished b', 'finished c']);
   });
 });
 

@@ -30,8 +30,12 @@ describe('deployment transitions', () => {
 });
 
 describe('write-time checks', () => {
-  it('accepts an account whose secret is a secret ARN', () => {
+  it('accepts an account whose secret is a secret ARN, and not the ARN of anything else', () => {
+    // Act & Assess: the same account, told apart only by what its secretArn names.
     expect(() => assertAccount({ id: 'ci', kind: 'token', secretArn: SECRET_ARN })).not.toThrow();
+    expect(() => assertAccount({ id: 'ci', kind: 'token', secretArn: SECRET_ARN.replace(':secretsmanager:', ':ssm:').replace(':secret:', ':parameter/') })).toThrow(
+      'account ci: secretArn must be a Secrets Manager secret ARN (secret values are never stored)',
+    );
   });
 
   it('refuses a token pasted into the secret ARN field without repeating it', () => {

@@ -63,6 +63,8 @@ describe('applyPhases', () => {
       rendered(manifest('example.com/v1', 'ConfigMap', 'x', 'a')),
     ];
     expect(() => assertNoDuplicates(objects)).not.toThrow();
+    // All four go on to be applied.
+    expect(applyPhases(objects).flatMap((phase) => phase.objects)).toHaveLength(objects.length);
   });
 
   it('counts an object without namespace as in the default namespace it is given', () => {

@@ -35,9 +35,9 @@ describe('Wait loop (check → Choice → Wait with a growing, capped SecondsPat
     { rolloutSeconds: 120, watchSeconds: 20, checks: 5, transitions: 18 },
     { rolloutSeconds: 600, watchSeconds: 20, checks: 14, transitions: 45 },
   ])('a $rolloutSeconds s rollout, checks watching $watchSeconds s, makes $transitions transitions', async ({ rolloutSeconds, watchSeconds, checks, transitions }) => {
-    // Prepare: 1 ms of real time per second of state-machine time.
+    // Prepare: 1 ms of real time per second of state-machine time (an unscaled loop of up to
+    // 600 s would outlast the test's timeout; how fast the scaled one runs is no assertion).
     const { runner, arn } = runnerWith(rolloutFunctions, ['rollout'], 1 / MS_PER_SECOND);
-    const wallStart = Date.now();
 
     // Act
     const { executionArn } = await runner.start(arn['rollout']!, JSON.stringify({ rolloutSeconds, watchSeconds }));
@@ -50,10 +50,9 @@ describe('Wait loop (check → Choice → Wait with a growing, capped SecondsPat
     expect(output.elapsedSeconds).toBeGreaterThanOrEqual(rolloutSeconds);
     expect(runner.transitions(executionArn)).toBe(transitions);
     expect(runner.history(executionArn).filter((e) => e.type === 'WaitStateEntered')).toHaveLength(checks);
-    // The waits took their full length in state-machine time, and a few seconds at most in real time (generous for a busy machine).
+    // The waits took their full length in state-machine time.
     const waitedSeconds = output.elapsedSeconds - checks * watchSeconds;
     expect(result.stopDate!.getTime() - result.startDate.getTime()).toBeGreaterThanOrEqual(waitedSeconds * MS_PER_SECOND);
-    expect(Date.now() - wallStart).toBeLessThan(5 * MS_PER_SECOND);
   });
 
   it('ends in the Fail state with its error and the check-rollout reason as cause', async () => {
