@@ -14,12 +14,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { repositoryUri } from '#local/demo/definitions.ts';
 import { ADMIN_USER } from '#sandbox/credentials.ts';
 import { ADMIN_CONTEXT } from '#sandbox/kubeconfig.ts';
-import { repositoryUri } from '#local/demo/definitions.ts';
-import { runConveyor, type ConveyorRun } from '../support/conveyor.ts';
-import { poll, secretsFoundIn, type Deployment } from '../support/local-stack.ts';
-import { arnOf, DEVELOPMENT, PROJECT, startE2eStack, type E2eStack } from './world.ts';
+import { type ConveyorRun, runConveyor } from '../support/conveyor.ts';
+import { type Deployment, poll, secretsFoundIn } from '../support/local-stack.ts';
+import { arnOf, DEVELOPMENT, type E2eStack, PROJECT, startE2eStack } from './world.ts';
 
 let e: E2eStack;
 const RELEASE = `${PROJECT}@1.0.0`;
@@ -150,7 +150,12 @@ it('makes a release by hand, lists and verifies the audit trail, exports it, and
   expect(trail).toMatch(new RegExp(`^\\d+ +\\S+ +${arnOf('release-manager')} +deployment\\.queue +deployment/${production.id}$`, 'm'));
   expect(trail).toMatch(new RegExp(`^\\d+ +\\S+ +${arnOf('approver')} +approval\\.decide +deployment/${production.id}$`, 'm'));
   expect(verified).toMatch(/^audit chain intact: \d+ events/);
-  expect(exported.trim().split('\n').map((line) => (JSON.parse(line) as { action: string }).action)).toContain('deployment.finish');
+  expect(
+    exported
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { action: string }).action),
+  ).toContain('deployment.finish');
   expect(dashboard).toMatch(/^httpd +1\.\d\.0 \w+ +1\.0\.0 Succeeded +- *$/m);
 });
 
@@ -165,7 +170,22 @@ it('creates, changes and removes configuration: an environment, a lifecycle, an 
   await ok('lifecycle', 'create', 'fast', '--name', 'Fast', '--phase', 'QA=qa:automatic');
   await ok('lifecycle', 'apply', '-f', 'fast.yaml');
   const account = await okWith(`${token}\n`, 'account', 'create', 'qa-token', '--kind', 'token', '--name', 'QA token', '--secret-stdin');
-  const imported = await ok('target', 'import', '--kubeconfig', e.stack.envValues.KUBECONFIG!, '--context', ADMIN_CONTEXT, '--id', 'qa-web', '--namespace', 'qa-web', '--environment', 'qa', '--tag', 'qa');
+  const imported = await ok(
+    'target',
+    'import',
+    '--kubeconfig',
+    e.stack.envValues.KUBECONFIG!,
+    '--context',
+    ADMIN_CONTEXT,
+    '--id',
+    'qa-web',
+    '--namespace',
+    'qa-web',
+    '--environment',
+    'qa',
+    '--tag',
+    'qa',
+  );
   await ok('project', 'apply', '-f', 'qa-app.yaml');
   await ok('roles', 'grant', DANA, '--role', 'Deployer', '--environment', 'qa');
 
@@ -221,13 +241,19 @@ it('rejects a promotion, cancels one, redeploys a deployment, lists deployments 
 
   // Act: promoted, rejected by the approver.
   const rejected = JSON.parse(await ok('deploy', `${PROJECT}@1.2.0`, '--to', 'production', '--profile', 'release-manager', '-o', 'json')) as { deployment: Deployment };
-  await poll(async () => ((await json<{ items: { deployment: Deployment }[] }>('approvals', 'list', '--profile', 'approver')).items.some((i) => i.deployment.id === rejected.deployment.id) ? true : undefined), 'the approval');
+  await poll(
+    async () => ((await json<{ items: { deployment: Deployment }[] }>('approvals', 'list', '--profile', 'approver')).items.some((i) => i.deployment.id === rejected.deployment.id) ? true : undefined),
+    'the approval',
+  );
   const rejection = await ok('reject', rejected.deployment.id, '--comment', 'not this week', '--profile', 'approver');
   const afterRejection = await conveyor('deployment', 'show', rejected.deployment.id, '--wait');
 
   // Act: promoted again and cancelled while it waits for approval.
   const waiting = JSON.parse(await ok('deploy', `${PROJECT}@1.2.0`, '--to', 'production', '--profile', 'release-manager', '-o', 'json')) as { deployment: Deployment };
-  await poll(async () => ((await json<{ items: { deployment: Deployment }[] }>('approvals', 'list', '--profile', 'approver')).items.some((i) => i.deployment.id === waiting.deployment.id) ? true : undefined), 'the second approval');
+  await poll(
+    async () => ((await json<{ items: { deployment: Deployment }[] }>('approvals', 'list', '--profile', 'approver')).items.some((i) => i.deployment.id === waiting.deployment.id) ? true : undefined),
+    'the second approval',
+  );
   await ok('deployment', 'cancel', waiting.deployment.id, '--profile', 'release-manager');
   const cancelled = await conveyor('deployment', 'show', waiting.deployment.id, '--wait');
 
@@ -244,7 +270,12 @@ it('rejects a promotion, cancels one, redeploys a deployment, lists deployments 
   expect(cancelled.stdout).toContain('Cancelled');
   expect(redeployed.code, shown(redeployed)).toBe(0);
   expect(redeployed.stdout.trimEnd().split('\n').at(-1)).toBe('Succeeded');
-  expect(listed.items.map((d) => [d.id, d.state])).toEqual(expect.arrayContaining([[rejected.deployment.id, 'Failed'], [waiting.deployment.id, 'Cancelled']]));
+  expect(listed.items.map((d) => [d.id, d.state])).toEqual(
+    expect.arrayContaining([
+      [rejected.deployment.id, 'Failed'],
+      [waiting.deployment.id, 'Cancelled'],
+    ]),
+  );
   expect(completion).toContain('conveyor');
   expect(completion).toContain('complete');
 }, 60_000);

@@ -21,8 +21,22 @@ import { pathOf } from '#cli/api/client.ts';
 import { normalizeDeploymentId } from '#domain/containers/names.ts';
 import { DEPLOYMENT_ID_LABEL } from '#domain/containers/spec.ts';
 import { releaseOfPush } from '#local/demo/follow.ts';
-import { deploymentsOfRelease, describeExecution, enteredStates, executionHistory, followDeployment, listExecutions, poll, scanTable, secretsFoundIn, tableText, viewOf, type Deployment } from '../support/local-stack.ts';
-import { APPROVAL_STEP, arnOf, DEVELOPMENT, PIPELINE_ARN, PRODUCTION, PROJECT, REPOSITORY, SECRET_ITEM, SENSITIVE_VARIABLE, startE2eStack, updateProject, type E2eStack } from './world.ts';
+import {
+  type Deployment,
+  deploymentsOfRelease,
+  describeExecution,
+  endedExecution,
+  enteredStates,
+  executionHistory,
+  followDeployment,
+  listExecutions,
+  poll,
+  scanTable,
+  secretsFoundIn,
+  tableText,
+  viewOf,
+} from '../support/local-stack.ts';
+import { APPROVAL_STEP, arnOf, DEVELOPMENT, type E2eStack, PIPELINE_ARN, PRODUCTION, PROJECT, REPOSITORY, SECRET_ITEM, SENSITIVE_VARIABLE, startE2eStack, updateProject } from './world.ts';
 
 const NAMESPACE = 'httpd-development';
 let e: E2eStack;
@@ -48,9 +62,14 @@ it('takes an image push to Development by itself, and to Production once promote
   const development = (await followDeployment(e.c.api.auditor, (await lifecycleDeployment(release.version, DEVELOPMENT)).id)).deployment;
 
   // Act: promoted by the release manager, approved by the approver.
-  const promoted = await e.c.api['release-manager'].post<{ deployment: Deployment }>(pathOf('/projects/{projectId}/releases/{version}/deployments', { projectId: PROJECT, version: release.version }), { environmentId: PRODUCTION });
+  const promoted = await e.c.api['release-manager'].post<{ deployment: Deployment }>(pathOf('/projects/{projectId}/releases/{version}/deployments', { projectId: PROJECT, version: release.version }), {
+    environmentId: PRODUCTION,
+  });
   const waiting = await followDeployment(e.c.api.auditor, promoted.deployment.id, (v) => v.deployment.state !== 'Queued' && v.deployment.state !== 'Running');
-  await e.c.api.approver.post(pathOf('/approvals/{deploymentId}/{stepIndex}', { deploymentId: promoted.deployment.id, stepIndex: String(APPROVAL_STEP) }), { decision: 'Approved', comment: 'Development looks right' });
+  await e.c.api.approver.post(pathOf('/approvals/{deploymentId}/{stepIndex}', { deploymentId: promoted.deployment.id, stepIndex: String(APPROVAL_STEP) }), {
+    decision: 'Approved',
+    comment: 'Development looks right',
+  });
   const production = await followDeployment(e.c.api.auditor, promoted.deployment.id);
   good = { version: release.version, development, production: production.deployment };
 
@@ -77,7 +96,7 @@ it('takes an image push to Development by itself, and to Production once promote
 
   // Assess: the executions behind both deployments, and the lifecycle's, through Step Functions.
   for (const deployment of [development, production.deployment]) {
-    const execution = await describeExecution(e.c.sfn, deployment.executionArn!);
+    const execution = await endedExecution(e.c.sfn, deployment.executionArn!);
     const states = enteredStates(await executionHistory(e.c.sfn, deployment.executionArn!));
     expect(execution.status, `${deployment.id}: ${execution.error}: ${execution.cause}`).toBe('SUCCEEDED');
     expect(JSON.parse(execution.input!)).toMatchObject({ deploymentId: deployment.id });
@@ -101,7 +120,7 @@ it('fails a release whose readiness probe cannot pass in Development, leaving th
   // Assess: Failed (a failed check, not a fault), at the step's deadline, saying why.
   expect(failed.deployment.state).toBe('Failed');
   expect(failed.deployment.failure).toMatchObject({ category: 'rollout', message: expect.stringContaining('did not finish within 10 s') });
-  expect(await describeExecution(e.c.sfn, failed.deployment.executionArn!)).toMatchObject({ status: 'FAILED', error: 'DeploymentFailedError' });
+  expect(await endedExecution(e.c.sfn, failed.deployment.executionArn!)).toMatchObject({ status: 'FAILED', error: 'DeploymentFailedError' });
 
   // Assess: the cluster — the Service selects the first release's colour, and its Endpoints and EndpointSlices list only that colour's pods.
   const core = e.c.kube.makeApiClient(CoreV1Api);
@@ -127,7 +146,12 @@ it('verifies the audit chain, and reads the execution history of every deploymen
     ...(await Promise.all(releases.map((r) => deploymentsOfRelease(e.c.api.auditor, PROJECT, r.version)))).flat(),
     ...(await deploymentsOfRelease(e.c.api.auditor, 'admin', '1.0.1')),
   ];
-  const histories = await Promise.all(deployments.map(async (d) => ({ d, history: await executionHistory(e.c.sfn, d.executionArn!) })));
+  const histories = await Promise.all(
+    deployments.map(async (d) => {
+      await endedExecution(e.c.sfn, d.executionArn!);
+      return { d, history: await executionHistory(e.c.sfn, d.executionArn!) };
+    }),
+  );
 
   // Assess
   expect(verified.ok).toBe(true);
@@ -159,7 +183,8 @@ it('shows no secret value in any log, task log, audit event, API answer, table i
   const variableSecret = stored.find((s) => s.Name!.startsWith(`conveyor/projects/${PROJECT}/`));
 
   // Act: everything a person or a process could read, gathered.
-  const deployments = (await e.c.api.auditor.get<{ items: Deployment[] }>(pathOf('/projects/{projectId}/environments/{environmentId}/deployments', { projectId: PROJECT, environmentId: DEVELOPMENT }))).items;
+  const deployments = (await e.c.api.auditor.get<{ items: Deployment[] }>(pathOf('/projects/{projectId}/environments/{environmentId}/deployments', { projectId: PROJECT, environmentId: DEVELOPMENT })))
+    .items;
   const taskLogs = await Promise.all(deployments.map(async (d) => JSON.stringify((await viewOf(e.c.api.admin, d.id)).log)));
   const audit = await e.c.api.auditor.text('/audit/export');
   const items = await scanTable(e.c.dynamo, e.c.tableName);

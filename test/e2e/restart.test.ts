@@ -9,10 +9,10 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { pathOf } from '#cli/api/client.ts';
-import { READY_AFTER_ANNOTATION } from '#sandbox/controllers/index.ts';
 import { releaseOfPush } from '#local/demo/follow.ts';
-import { deploymentsOfRelease, describeExecution, executionHistory, followDeployment, poll, viewOf, type Deployment } from '../support/local-stack.ts';
-import { DEVELOPMENT, startE2eStack, STEP_TIMEOUT_SECONDS, type E2eStack } from './world.ts';
+import { READY_AFTER_ANNOTATION } from '#sandbox/controllers/index.ts';
+import { type Deployment, deploymentsOfRelease, describeExecution, endedExecution, executionHistory, followDeployment, poll, viewOf } from '../support/local-stack.ts';
+import { DEVELOPMENT, type E2eStack, STEP_TIMEOUT_SECONDS, startE2eStack } from './world.ts';
 
 const PROJECT = 'slow';
 /** Long enough for the rollout to be under way when the stack stops; short enough for the redeploy to find it done. */
@@ -75,5 +75,5 @@ it('reports a deployment cut off by a restart as Errored "interrupted by restart
   // Assess: the redeploy of the same release, through to the end.
   expect(done.deployment).toMatchObject({ state: 'Succeeded', releaseVersion: release.version, environmentId: DEVELOPMENT });
   expect(done.results.map((r) => [r.targetId, r.state])).toEqual([['httpd-development', 'Succeeded']]);
-  expect((await describeExecution(e.c.sfn, done.deployment.executionArn!)).status).toBe('SUCCEEDED');
+  expect((await endedExecution(e.c.sfn, done.deployment.executionArn!)).status).toBe('SUCCEEDED');
 }, 60_000);

@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathOf } from '#cli/api/client.ts';
 import { repositoryUri } from '#local/demo/definitions.ts';
-import { startLocalStack, type LocalStack } from '#local/up/stack.ts';
-import { connectToStack, seedWalkthrough, textWriter, type StackClients } from '../support/local-stack.ts';
+import { type LocalStack, startLocalStack } from '#local/up/stack.ts';
+import { connectToStack, type StackClients, seedWalkthrough, textWriter } from '../support/local-stack.ts';
 
 export const PROJECT = 'httpd';
 export const REPOSITORY = 'httpd';

@@ -13,10 +13,10 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, type DescribeExecutionOutput, type ExecutionListItem, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, type DescribeExecutionOutput, type ExecutionListItem, GetExecutionHistoryCommand, type HistoryEvent, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ApiClient, pathOf } from '#cli/api/client.ts';
 import { nodeTransport, type Transport } from '#cli/api/transport.ts';
@@ -127,7 +127,16 @@ function required(env: Record<string, string>, name: string): string {
  */
 export async function seedWalkthrough(c: StackClients, out: Writer): Promise<void> {
   const session = {
-    ...openSession({ apiUrl: c.env.CONVEYOR_API_URL!, eventsUrl: c.env.AWS_ENDPOINT_URL_EVENTBRIDGE!, region: c.region, accountId: c.accountId, users: Object.values(c.users), kubeconfig: c.env.KUBECONFIG!, kubectlPath: KUBECTL, out }),
+    ...openSession({
+      apiUrl: c.env.CONVEYOR_API_URL!,
+      eventsUrl: c.env.AWS_ENDPOINT_URL_EVENTBRIDGE!,
+      region: c.region,
+      accountId: c.accountId,
+      users: Object.values(c.users),
+      kubeconfig: c.env.KUBECONFIG!,
+      kubectlPath: KUBECTL,
+      out,
+    }),
     // The recording clients, so what the seeding received is searched too.
     as: c.api,
   };
@@ -147,11 +156,20 @@ export function textWriter(): Writer & { text(): string } {
 export const viewOf = (api: ApiClient, id: string) => api.get<DeploymentView>(pathOf('/deployments/{deploymentId}', { deploymentId: id }));
 
 /** Polls the deployment until `done(view)` (by default: a final state). */
-export function followDeployment(api: ApiClient, id: string, done: (view: DeploymentView) => boolean = (v) => isFinalState(v.deployment.state), timeoutMs = FOLLOW_TIMEOUT_MS): Promise<DeploymentView> {
-  return until(async () => {
-    const view = await viewOf(api, id);
-    return done(view) ? view : undefined;
-  }, `deployment ${id}`, timeoutMs);
+export function followDeployment(
+  api: ApiClient,
+  id: string,
+  done: (view: DeploymentView) => boolean = (v) => isFinalState(v.deployment.state),
+  timeoutMs = FOLLOW_TIMEOUT_MS,
+): Promise<DeploymentView> {
+  return until(
+    async () => {
+      const view = await viewOf(api, id);
+      return done(view) ? view : undefined;
+    },
+    `deployment ${id}`,
+    timeoutMs,
+  );
 }
 
 /** Every deployment of a release, newest first (the release's detail). */
@@ -184,6 +202,17 @@ export async function listExecutions(sfn: SFNClient, stateMachineArn: string): P
 }
 
 export const describeExecution = (sfn: SFNClient, executionArn: string): Promise<DescribeExecutionOutput> => sfn.send(new DescribeExecutionCommand({ executionArn }));
+
+/**
+ * The execution once it has ended. A deployment is recorded final by its Finalize task, a few
+ * states before its execution ends (Outcome, Done): a test that has seen the deployment end
+ * waits for this before it reads the execution's status or its last history event.
+ */
+export const endedExecution = (sfn: SFNClient, executionArn: string): Promise<DescribeExecutionOutput> =>
+  poll(async () => {
+    const execution = await describeExecution(sfn, executionArn);
+    return execution.status === 'RUNNING' ? undefined : execution;
+  }, `the end of execution ${executionArn}`);
 
 /** GetExecutionHistory with the execution data, every page, oldest first. */
 export async function executionHistory(sfn: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
