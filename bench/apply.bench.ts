@@ -7,13 +7,13 @@
  *     moment the engine reports it done: median <= 300 ms.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { KubernetesCluster } from '#adapters/kubernetes/client.ts';
-import { waitForRollout } from '#domain/engine/wait.ts';
 import { Deadline } from '#domain/deadline.ts';
+import { waitForRollout } from '#domain/engine/wait.ts';
 import { healthOf } from '#domain/rollout/rules.ts';
 import { startSandbox } from '#sandbox/sandbox.ts';
 import { KUBECTL } from '../test/support/kubectl.ts';
@@ -87,7 +87,14 @@ function available(d: any): boolean {
 
 async function detection(): Promise<boolean> {
   const sandbox = await startSandbox({ port: 0 });
-  const cluster = await KubernetesCluster.connect({ name: 'bench', url: sandbox.url, caPem: sandbox.caPem, namespace: 'bench', tags: [], account: { kind: 'token', token: sandbox.credentials.adminToken } });
+  const cluster = await KubernetesCluster.connect({
+    name: 'bench',
+    url: sandbox.url,
+    caPem: sandbox.caPem,
+    namespace: 'bench',
+    tags: [],
+    account: { kind: 'token', token: sandbox.credentials.adminToken },
+  });
   const latencies: number[] = [];
   try {
     await cluster.ensureNamespace('bench');
@@ -106,7 +113,11 @@ async function detection(): Promise<boolean> {
         },
         { fieldManager: 'conveyor', force: false },
       );
-      const result = await waitForRollout(cluster, [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'bench', name: live.metadata.name! }], { deadline: Deadline.after(30_000), now: () => new Date(), onEvent: () => {} });
+      const result = await waitForRollout(cluster, [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'bench', name: live.metadata.name! }], {
+        deadline: Deadline.after(30_000),
+        now: () => new Date(),
+        onEvent: () => {},
+      });
       const reportedAt = performance.now();
       unsubscribe();
       if (result.state !== 'done' || markedAt === undefined) throw new Error(`rollout ${name} ended ${result.state}`);

@@ -17,10 +17,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidManifestError } from '#domain/errors.ts';
 import { MAX_OBJECT_BYTES, MAX_REFERENCES_PER_DOCUMENT } from '#domain/render/limits.ts';
-import { renderManifests, type ManifestFile } from '#domain/render/render.ts';
+import { type ManifestFile, renderManifests } from '#domain/render/render.ts';
 import { jsonLargerThan } from '#domain/render/size.ts';
-import { faultMix } from '../test/support/sandbox.ts';
 import { multiServiceAppYaml } from '../test/support/manifests.ts';
+import { faultMix } from '../test/support/sandbox.ts';
 import { httpClient, spawnSandbox, verdict } from './support.ts';
 
 const RUNS = 10;
@@ -73,7 +73,10 @@ async function faults(dir: string): Promise<boolean> {
       for (let i = 0; i < RUNS; i++) {
         const namespace = `shop-${Math.round(rate * 100)}-${i}`;
         await http.call('PUT', '/sandbox/faults', { rules: faultMix(rate) });
-        const run = await conveyor(['apply', '-f', app, '--kubeconfig', sandbox.kubeconfig, '--namespace', namespace, '--var', 'Greeting=bench', '--wait', '--timeout', String(FAULT_TIMEOUT_SECONDS), '--output', 'json'], dir);
+        const run = await conveyor(
+          ['apply', '-f', app, '--kubeconfig', sandbox.kubeconfig, '--namespace', namespace, '--var', 'Greeting=bench', '--wait', '--timeout', String(FAULT_TIMEOUT_SECONDS), '--output', 'json'],
+          dir,
+        );
         await http.call('DELETE', '/sandbox/faults');
         slowest = Math.max(slowest, run.ms);
         if (run.code === 0) successes++;
@@ -124,7 +127,12 @@ async function silentServer(dir: string): Promise<boolean> {
   try {
     const run = await conveyor(['apply', '-f', manifest, '--kubeconfig', kubeconfig, '--wait', '--timeout', String(SILENT_TIMEOUT_SECONDS)], dir);
     console.log(`silent server, --timeout ${SILENT_TIMEOUT_SECONDS}: exit ${run.code} after ${(run.ms / 1000).toFixed(2)} s: ${run.stderr.trim().split('\n').at(-1)}`);
-    return verdict(`--timeout ${SILENT_TIMEOUT_SECONDS} against a silent server`, run.code === 3 && run.ms <= SILENT_TIMEOUT_SECONDS * 1000 + DEADLINE_SLACK_MS, `exit ${run.code} in ${(run.ms / 1000).toFixed(2)} s`, `exit 3 within ${SILENT_TIMEOUT_SECONDS + DEADLINE_SLACK_MS / 1000} s`);
+    return verdict(
+      `--timeout ${SILENT_TIMEOUT_SECONDS} against a silent server`,
+      run.code === 3 && run.ms <= SILENT_TIMEOUT_SECONDS * 1000 + DEADLINE_SLACK_MS,
+      `exit ${run.code} in ${(run.ms / 1000).toFixed(2)} s`,
+      `exit 3 within ${SILENT_TIMEOUT_SECONDS + DEADLINE_SLACK_MS / 1000} s`,
+    );
   } finally {
     for (const socket of sockets) socket.destroy();
     server.close();
@@ -136,7 +144,10 @@ async function inputBounds(dir: string): Promise<boolean> {
   const line = `# ${'x'.repeat(98)}\n`;
   writeFileSync(big, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n${line.repeat(Math.ceil(BIG_FILE_BYTES / line.length))}`);
   let ok = true;
-  for (const [name, file] of [['-f /dev/zero', '/dev/zero'], ['a 50 MB file', big]] as const) {
+  for (const [name, file] of [
+    ['-f /dev/zero', '/dev/zero'],
+    ['a 50 MB file', big],
+  ] as const) {
     const run = await conveyor(['apply', '-f', file, '--namespace', 'default', '--kubeconfig', join(dir, 'unused')], dir);
     console.log(`${name}: exit ${run.code} after ${(run.ms / 1000).toFixed(2)} s, peak RSS ${run.peakRssMiB.toFixed(0)} MiB: ${run.stderr.trim().split('\n')[0]}`);
     ok = verdict(`${name} refused with bounded memory`, run.code === 2 && run.peakRssMiB < MAX_RSS_MIB, `exit ${run.code}, ${run.peakRssMiB.toFixed(0)} MiB`, `exit 2, < ${MAX_RSS_MIB} MiB`) && ok;
@@ -165,7 +176,22 @@ export function renderBounds(): boolean {
   const shared = Array.from({ length: 1000 }, () => 'x');
   const aliased = Array.from({ length: 1_000_000 }, () => shared);
   const cases: [string, () => boolean][] = [
-    ['100 KiB value used 10,000 times refused', () => refused([{ name: 'big.yaml', content: configMap('big', Array.from({ length: 10_000 }, (_, i) => `  k${i}: "#{Big}"`)) }], { Big: 'x'.repeat(100 * KiB) })],
+    [
+      '100 KiB value used 10,000 times refused',
+      () =>
+        refused(
+          [
+            {
+              name: 'big.yaml',
+              content: configMap(
+                'big',
+                Array.from({ length: 10_000 }, (_, i) => `  k${i}: "#{Big}"`),
+              ),
+            },
+          ],
+          { Big: 'x'.repeat(100 * KiB) },
+        ),
+    ],
     [`more than ${MAX_REFERENCES_PER_DOCUMENT} expressions refused`, () => refused([{ name: 'refs.yaml', content: configMap('refs', references) }], { A: '' })],
     ['an array aliased a million times found too large', () => jsonLargerThan(aliased, MAX_OBJECT_BYTES)],
   ];

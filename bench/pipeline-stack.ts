@@ -13,17 +13,17 @@
  * arriving at the sandbox, a condition turning True) over IPC, on the same clock (timeOrigin).
  * Everything else goes through the API, EventBridge and Step Functions as a user's clients would.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathOf, type ApiClient } from '#cli/api/client.ts';
+import { type ApiClient, pathOf } from '#cli/api/client.ts';
 import { importContext } from '#cli/commands/kubeconfig-import.ts';
 import { demoUsers, readDemoCredentials } from '#local/aws/api-gateway/credentials.ts';
-import { ADMIN_CONTEXT } from '#sandbox/kubeconfig.ts';
-import { connectToStack, enteredStates, executionHistory, followDeployment, newDigest, poll, type Deployment, type StackClients } from '../test/support/local-stack.ts';
-import { publishImagePush } from '#local/aws/events/ecr.ts';
 import { LOCAL_ACCOUNT } from '#local/aws/api-gateway/server.ts';
+import { publishImagePush } from '#local/aws/events/ecr.ts';
+import { ADMIN_CONTEXT } from '#sandbox/kubeconfig.ts';
+import { connectToStack, type Deployment, enteredStates, executionHistory, followDeployment, newDigest, poll, type StackClients } from '../test/support/local-stack.ts';
 import type { StackMessage } from './stack-process.ts';
 import { verdict } from './support.ts';
 
@@ -132,7 +132,11 @@ async function seed(c: StackClients, admin: ApiClient): Promise<void> {
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
+const median = (values: number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 const ms = (n: number) => `${Math.round(n)} ms`;
 
 type Measured = { latencies: number[]; detections: number[]; transitionsPerTarget: number[] };
@@ -166,7 +170,12 @@ async function measurePushes(c: StackClients, stack: StackProcess, api: ApiClien
     await publishImagePush(c.events, { repository: PUSH_PROJECT, tag: `1.0.${i}`, digest, account: LOCAL_ACCOUNT, region: c.region });
     const deployment = await deploymentOfPush(api, digest);
     const apply = await stack.next('apply request', (m): m is Extract<StackMessage, { type: 'apply' }> => m.type === 'apply', 30_000, from);
-    const rolledOut = await stack.next(`rollout of ${PUSH_PROJECT}`, (m): m is Extract<StackMessage, { type: 'rolledOut' }> => m.type === 'rolledOut' && m.namespace === targetId(1) && m.name === PUSH_PROJECT, 30_000, from);
+    const rolledOut = await stack.next(
+      `rollout of ${PUSH_PROJECT}`,
+      (m): m is Extract<StackMessage, { type: 'rolledOut' }> => m.type === 'rolledOut' && m.namespace === targetId(1) && m.name === PUSH_PROJECT,
+      30_000,
+      from,
+    );
     const view = await followDeployment(api, deployment.id);
     const recorded = Date.parse(view.results.find((r) => r.targetId === targetId(1))!.finishedAt!);
     measured.latencies.push(apply.at - pushedAt);

@@ -68,7 +68,12 @@ function deploymentDefinition(): string {
 const cappedAt = (cap: number) => (checks: number) => Math.min(FIRST_WAIT_SECONDS * 2 ** Math.min(checks, 30), cap);
 
 /** Runs the deployment state machine over a simulated rollout and counts what it did. */
-export async function simulate(rolloutSeconds: number, watchSeconds: number, wait: (checks: number) => number = waitSecondsAfter, applyWatchSeconds = DEFAULT_TASK_CONFIG.applyWatchSeconds): Promise<Simulation> {
+export async function simulate(
+  rolloutSeconds: number,
+  watchSeconds: number,
+  wait: (checks: number) => number = waitSecondsAfter,
+  applyWatchSeconds = DEFAULT_TASK_CONFIG.applyWatchSeconds,
+): Promise<Simulation> {
   const target = { deploymentId: 'bench', stepIndex: 0, targetId: 'web' };
   // Apply watches the rollout it started for applyWatchSeconds, returning early when it is done.
   const applyWatched = Math.min(rolloutSeconds, applyWatchSeconds);
@@ -122,12 +127,21 @@ function line(run: Simulation, cost: Cost): string {
 
 export async function runPipelineBench(): Promise<boolean> {
   const watch = DEFAULT_TASK_CONFIG.checkWatchSeconds;
-  console.log(`one deployment of one manifest step to one target; memory: apply ${memoryGb('apply') * MB_PER_GB} MB, check-rollout ${memoryGb('check-rollout') * MB_PER_GB} MB, others ${DEFAULT_MEMORY_MB} MB`);
+  console.log(
+    `one deployment of one manifest step to one target; memory: apply ${memoryGb('apply') * MB_PER_GB} MB, check-rollout ${memoryGb('check-rollout') * MB_PER_GB} MB, others ${DEFAULT_MEMORY_MB} MB`,
+  );
   const results: boolean[] = [];
   for (const rolloutSeconds of [FAST_ROLLOUT_SECONDS, TARGET_ROLLOUT_SECONDS, LONG_ROLLOUT_SECONDS]) {
     const run = await simulate(rolloutSeconds, watch);
     console.log(line(run, costOf(run)));
-    results.push(verdict(`transitions of a ${rolloutSeconds}-second rollout`, run.transitions === FIXED_TRANSITIONS + TRANSITIONS_PER_CHECK * run.checks, `${run.transitions}`, `${FIXED_TRANSITIONS} + ${TRANSITIONS_PER_CHECK} × ${run.checks} checks`));
+    results.push(
+      verdict(
+        `transitions of a ${rolloutSeconds}-second rollout`,
+        run.transitions === FIXED_TRANSITIONS + TRANSITIONS_PER_CHECK * run.checks,
+        `${run.transitions}`,
+        `${FIXED_TRANSITIONS} + ${TRANSITIONS_PER_CHECK} × ${run.checks} checks`,
+      ),
+    );
   }
   console.log('trade-off (watch length × check-rollout memory):');
   for (const watchSeconds of [0, 5, 10, 20]) {

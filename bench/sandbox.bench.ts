@@ -9,7 +9,7 @@
  */
 import { request } from 'node:https';
 import { healthOf } from '#domain/rollout/rules.ts';
-import { httpClient, pool, rssMiB, spawnSandbox, verdict, type ExternalSandbox, type HttpClient } from './support.ts';
+import { type ExternalSandbox, type HttpClient, httpClient, pool, rssMiB, spawnSandbox, verdict } from './support.ts';
 
 const APPLY_OBJECTS = 1_000;
 const APPLY_TARGET_RPS = 500;
@@ -82,7 +82,9 @@ async function applyThroughput(client: HttpClient, mode: string): Promise<number
 }
 
 function applyVerdicts(inMemory: number, withData: number): boolean[] {
-  console.log(`server-side apply: ${inMemory.toFixed(0)} requests/s in memory | ${withData.toFixed(0)} requests/s with --data (fsynced before answering; ${((withData / inMemory) * 100).toFixed(0)}%)`);
+  console.log(
+    `server-side apply: ${inMemory.toFixed(0)} requests/s in memory | ${withData.toFixed(0)} requests/s with --data (fsynced before answering; ${((withData / inMemory) * 100).toFixed(0)}%)`,
+  );
   return [
     verdict('server-side apply throughput', inMemory >= APPLY_TARGET_RPS, `${inMemory.toFixed(0)} requests/s`, `>= ${APPLY_TARGET_RPS} requests/s`),
     verdict('server-side apply throughput with --data', withData >= APPLY_DATA_TARGET_RPS, `${withData.toFixed(0)} requests/s`, `>= ${APPLY_DATA_TARGET_RPS} requests/s`),
@@ -146,7 +148,22 @@ async function rollout(sandbox: ExternalSandbox, client: HttpClient): Promise<bo
 }
 
 async function countObjects(client: HttpClient): Promise<number> {
-  const paths = ['/api/v1/configmaps', '/api/v1/pods', '/api/v1/events', '/api/v1/namespaces', '/api/v1/serviceaccounts', '/api/v1/secrets', '/api/v1/nodes', '/apis/apps/v1/deployments', '/apis/apps/v1/replicasets', '/apis/rbac.authorization.k8s.io/v1/clusterroles', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', '/api/v1/endpoints', '/apis/discovery.k8s.io/v1/endpointslices', '/api/v1/services'];
+  const paths = [
+    '/api/v1/configmaps',
+    '/api/v1/pods',
+    '/api/v1/events',
+    '/api/v1/namespaces',
+    '/api/v1/serviceaccounts',
+    '/api/v1/secrets',
+    '/api/v1/nodes',
+    '/apis/apps/v1/deployments',
+    '/apis/apps/v1/replicasets',
+    '/apis/rbac.authorization.k8s.io/v1/clusterroles',
+    '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+    '/api/v1/endpoints',
+    '/apis/discovery.k8s.io/v1/endpointslices',
+    '/api/v1/services',
+  ];
   let total = 0;
   for (const path of paths) {
     const res = await client.call('GET', path);

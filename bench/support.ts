@@ -2,7 +2,7 @@
  * Shared pieces of the benchmarks: a sandbox in its own process (so its memory and CPU are
  * its own), an HTTPS client with keep-alive, and result lines.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -63,7 +63,14 @@ export function httpClient(sandbox: ExternalSandbox, maxSockets = 8): HttpClient
       const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
       return new Promise((resolve, reject) => {
         const req = request(
-          { host: base.hostname, port: base.port, method, path, agent, headers: { Authorization: `Bearer ${sandbox.token}`, Accept: 'application/json', ...(payload ? { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) } : {}) } },
+          {
+            host: base.hostname,
+            port: base.port,
+            method,
+            path,
+            agent,
+            headers: { Authorization: `Bearer ${sandbox.token}`, Accept: 'application/json', ...(payload ? { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) } : {}) },
+          },
           (res) => {
             const chunks: Buffer[] = [];
             res.on('data', (c) => chunks.push(c));

@@ -10,8 +10,8 @@ import { addConfigCommands } from './tree/config.ts';
 import { configureTree } from './tree/configure.ts';
 import { addReleaseCommands } from './tree/releases.ts';
 import { sandboxCommand } from './tree/sandbox.ts';
-import { upCommand } from './tree/up.ts';
 import { action, type Outcome } from './tree/shared.ts';
+import { upCommand } from './tree/up.ts';
 
 const DESCRIPTION = [
   'Conveyor: release promotion for Kubernetes. Every command that talks to the API signs its requests with AWS SigV4 (credentials from the standard AWS chain: AWS_PROFILE, the shared credentials file, environment variables), against AWS and the local stack alike.',

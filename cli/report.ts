@@ -57,7 +57,10 @@ export function report(error: unknown, command: Command, out: Output): number {
   if (hint) lines.push(`  (${hint})`);
   out.note(lines.join('\n'));
   if (out.json) {
-    const body = error instanceof ApiError ? { status: error.status, code: error.code, message: error.message, ...(Object.keys(error.details).length ? { details: error.details } : {}) } : { code: error instanceof Error ? error.name : 'Error', message };
+    const body =
+      error instanceof ApiError
+        ? { status: error.status, code: error.code, message: error.message, ...(Object.keys(error.details).length ? { details: error.details } : {}) }
+        : { code: error instanceof Error ? error.name : 'Error', message };
     out.stdout.write(`${JSON.stringify({ error: body }, null, 2)}\n`);
   }
   return code;

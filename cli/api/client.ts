@@ -142,7 +142,11 @@ export class ApiClient {
       hostname: base.hostname,
       ...(base.port ? { port: Number(base.port) } : {}),
       path: fullPath,
-      query: Object.fromEntries(Object.entries(request.query ?? {}).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])),
+      query: Object.fromEntries(
+        Object.entries(request.query ?? {})
+          .filter(([, v]) => v !== undefined)
+          .map(([k, v]) => [k, String(v)]),
+      ),
       headers,
       ...(body !== undefined ? { body } : {}),
     });

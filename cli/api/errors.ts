@@ -80,7 +80,11 @@ export class EndpointError extends UsageError {
 /** The API could not be reached at all (refused, reset, timed out): exit 3. */
 export class ConnectionError extends Error {
   readonly exitCode = EXIT.unavailable;
-  constructor(readonly endpoint: string, reason: string, options?: ErrorOptions) {
+  constructor(
+    readonly endpoint: string,
+    reason: string,
+    options?: ErrorOptions,
+  ) {
     super(`cannot reach the Conveyor API at ${endpoint}: ${reason}`, options);
     this.name = 'ConnectionError';
   }
@@ -96,7 +100,7 @@ export class CredentialsError extends Error {
 }
 
 const SIGNATURE_HINT =
-  'the API did not accept the request\'s signature: sign with credentials of this stack (--profile, AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE; for the local stack, `source .conveyor/local.env`)';
+  "the API did not accept the request's signature: sign with credentials of this stack (--profile, AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE; for the local stack, `source .conveyor/local.env`)";
 
 /** What to do about an API error, when something can be said beyond its message. */
 export function hintFor(error: ApiError): string | undefined {

@@ -8,7 +8,7 @@
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { ApiClient } from './client.ts';
-import { resolveConnection, type ConnectionFlags, type ConnectionSettings } from './endpoint.ts';
+import { type ConnectionFlags, type ConnectionSettings, resolveConnection } from './endpoint.ts';
 import { CredentialsError } from './errors.ts';
 
 const CREDENTIALS_HELP =

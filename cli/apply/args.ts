@@ -9,8 +9,8 @@ import { imageKeyRepository } from '#domain/render/images.ts';
 import { namespaceProblem, showNamespace } from '#domain/render/namespace.ts';
 import { parseImageReference } from '#domain/render/reference.ts';
 import { UsageError } from '../errors.ts';
-import { commanderMessage, configureTree } from '../tree/configure.ts';
 import { applyCommand } from '../tree/apply.ts';
+import { commanderMessage, configureTree } from '../tree/configure.ts';
 
 /** The command's help, as `conveyor apply --help` prints it. */
 export function applyHelp(): string {
@@ -50,7 +50,7 @@ export type ApplyArgs = {
 };
 
 const DEFAULT_TIMEOUT_SECONDS = 300;
-const NAME_PATTERN = /^[A-Za-z0-9_.\-]+$/;
+const NAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
 
 /** What commander parsed for `conveyor apply` (cli/tree/apply.ts). */
 export type ApplyOptions = Record<string, any>;
@@ -135,7 +135,10 @@ function checkNamespaceFlags(namespace: string | undefined, admin: boolean, defa
   if (defaultNamespace !== undefined && !admin) {
     throw new UsageError(`--default-namespace ${showNamespace(defaultNamespace)} needs --admin: a confined target puts every object in its namespace (--namespace)`);
   }
-  for (const [flag, value] of [['--namespace', namespace], ['--default-namespace', defaultNamespace]] as const) {
+  for (const [flag, value] of [
+    ['--namespace', namespace],
+    ['--default-namespace', defaultNamespace],
+  ] as const) {
     const problem = value === undefined ? undefined : namespaceProblem(value);
     if (problem) throw new UsageError(`${flag} ${showNamespace(value!)}: ${problem}`);
   }

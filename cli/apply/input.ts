@@ -35,7 +35,10 @@ export type InputRequest = { files: string[]; variablesFile?: string; stdinFd?: 
 
 /** A file that could not be read as text; `reason` is what follows the name in the message. */
 export class UnreadableInputError extends UsageError {
-  constructor(readonly file: string, readonly reason: string) {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
     super(`${file}: ${reason}`);
     this.name = 'UnreadableInputError';
   }
@@ -47,7 +50,10 @@ export class UnreadableInputError extends UsageError {
  */
 export class InputBudget {
   private used = 0;
-  constructor(readonly limit: number, readonly scope: string) {}
+  constructor(
+    readonly limit: number,
+    readonly scope: string,
+  ) {}
 
   get remaining(): number {
     return this.limit - this.used;
@@ -88,7 +94,9 @@ function manifestPaths(path: string): string[] {
   let files: string[];
   try {
     if (!statSync(path).isDirectory()) return [path];
-    files = readdirSync(path).filter((f) => MANIFEST_EXTENSIONS.test(f)).sort();
+    files = readdirSync(path)
+      .filter((f) => MANIFEST_EXTENSIONS.test(f))
+      .sort();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`${path}: no such file or directory`);
     throw new UnreadableInputError(path, cannotRead(error));

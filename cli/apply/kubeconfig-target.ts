@@ -11,13 +11,14 @@
  * (URL shape, PEM, key matching certificate) is checked by the adapter (buildKubeConfig).
  * No message carries a token, password or key.
  */
-import { join } from 'node:path';
+
 import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { Account, Target } from '#domain/model.ts';
 import { DEFAULT_NAMESPACE } from '#domain/render/boundary.ts';
 import { namespaceProblem, showNamespace } from '#domain/render/namespace.ts';
 import { UsageError } from '../errors.ts';
-import { KubeconfigFile, type Entry } from './kubeconfig-file.ts';
+import { type Entry, KubeconfigFile } from './kubeconfig-file.ts';
 
 export { MAX_KUBECONFIG_BYTES } from './kubeconfig-file.ts';
 

@@ -12,9 +12,10 @@
  * object's next new line or at the end; the last lines are the counts and the elapsed time,
  * then the state.
  */
+
+import type { ApplyStepResult } from '#domain/engine/apply-step.ts';
 import type { ApplyOutcome, EngineEvent } from '#domain/engine/events.ts';
 import { describe } from '#domain/engine/events.ts';
-import type { ApplyStepResult } from '#domain/engine/apply-step.ts';
 import { PartialApplyError } from '#domain/errors.ts';
 import type { ObjectRef } from '#domain/model.ts';
 import { REASON_AWAITING_STATUS } from '#domain/rollout/tracker.ts';
@@ -254,9 +255,7 @@ function withoutLead(ref: ObjectRef, message: string | undefined): string | unde
  * crash loop's restart count grows on every flip.
  */
 function flapKey(text: string): string {
-  return text
-    .replace(/ImagePullBackOff: Back-off pulling image "[^"]*": ErrImagePull/g, 'ErrImagePull')
-    .replace(/\(restarts: \d+/g, '(restarts: N');
+  return text.replace(/ImagePullBackOff: Back-off pulling image "[^"]*": ErrImagePull/g, 'ErrImagePull').replace(/\(restarts: \d+/g, '(restarts: N');
 }
 
 /** The pod's reason in a diagnosis (`pod web-x container app: ErrImagePull: ...`). */

@@ -43,12 +43,21 @@ function kindFields(kind: AccountKind, flags: AccountFlags, current?: Account): 
     case 'basic':
       return { username: need(flags.username ?? (current?.kind === 'basic' ? current.username : undefined), '--username NAME'), ...(secret !== undefined ? { password: secret } : {}) };
     case 'certificate': {
-      const certificatePem = flags.certificate !== undefined ? readInput(flags.certificate, MAX_SECRET_BYTES, 'a certificate') : current?.kind === 'certificate' ? current.certificatePem : need(undefined, '--certificate FILE (the client certificate, PEM)');
+      const certificatePem =
+        flags.certificate !== undefined
+          ? readInput(flags.certificate, MAX_SECRET_BYTES, 'a certificate')
+          : current?.kind === 'certificate'
+            ? current.certificatePem
+            : need(undefined, '--certificate FILE (the client certificate, PEM)');
       return { certificatePem, ...(secret !== undefined ? { privateKeyPem: secret } : {}) };
     }
     case 'eks': {
       const stored = current?.kind === 'eks' ? current : undefined;
-      return { clusterName: need(flags.cluster ?? stored?.clusterName, '--cluster NAME'), region: need(flags.clusterRegion ?? stored?.region, '--cluster-region REGION'), ...(flags.roleArn ? { roleArn: flags.roleArn } : {}) };
+      return {
+        clusterName: need(flags.cluster ?? stored?.clusterName, '--cluster NAME'),
+        region: need(flags.clusterRegion ?? stored?.region, '--cluster-region REGION'),
+        ...(flags.roleArn ? { roleArn: flags.roleArn } : {}),
+      };
     }
   }
 }
@@ -68,12 +77,26 @@ function detail(account: Account): string {
 
 export async function list({ api, out }: ApiContext): Promise<void> {
   const answer = await api.get<z.infer<typeof accountList>>('/accounts');
-  out.result(answer, () => table(['ID', 'NAME', 'KIND', 'DETAIL'], answer.items.map((a) => [a.id, a.name, a.kind, detail(a)]), '(no accounts)'));
+  out.result(answer, () =>
+    table(
+      ['ID', 'NAME', 'KIND', 'DETAIL'],
+      answer.items.map((a) => [a.id, a.name, a.kind, detail(a)]),
+      '(no accounts)',
+    ),
+  );
 }
 
 export async function show({ api, out, args: [id] }: ApiContext): Promise<void> {
   const found = await api.get<Account>(item(id));
-  out.result(found, () => fields([['id', found.id], ['name', found.name], ['kind', found.kind], ['detail', detail(found)], ['version', found.version]]));
+  out.result(found, () =>
+    fields([
+      ['id', found.id],
+      ['name', found.name],
+      ['kind', found.kind],
+      ['detail', detail(found)],
+      ['version', found.version],
+    ]),
+  );
 }
 
 export async function create({ api, out, args: [id], options }: ApiContext): Promise<void> {

@@ -4,13 +4,13 @@
  * applied), 3 cluster or authentication error.
  */
 import { randomBytes } from 'node:crypto';
+import { KubernetesCluster } from '#adapters/kubernetes/client.ts';
 import { Deadline } from '#domain/deadline.ts';
-import { runApplyStep, type ApplyStepRequest } from '#domain/engine/apply-step.ts';
+import { type ApplyStepRequest, runApplyStep } from '#domain/engine/apply-step.ts';
 import { categoryOf, DeployError, ERROR_CATEGORIES, UnusedImagesError } from '#domain/errors.ts';
 import type { Variable } from '#domain/model.ts';
-import { KubernetesCluster } from '#adapters/kubernetes/client.ts';
-import { applyArgsFrom, applyHelp, parseApplyArgs, type ApplyArgs, type ApplyOptions } from '../apply/args.ts';
-import { readApplyInput, type ApplyInput } from '../apply/input.ts';
+import { type ApplyArgs, type ApplyOptions, applyArgsFrom, applyHelp, parseApplyArgs } from '../apply/args.ts';
+import { type ApplyInput, readApplyInput } from '../apply/input.ts';
 import { kubeconfigPath, targetFromKubeconfig } from '../apply/kubeconfig-target.ts';
 import { Reporter } from '../apply/reporter.ts';
 import { parseVariablesFile } from '../apply/variables.ts';

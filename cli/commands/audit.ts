@@ -20,7 +20,11 @@ export async function list({ api, out, options }: ApiContext): Promise<void> {
   const limit = integerFlag('--limit', options.limit, 1, MAX_PAGE);
   const page = await api.get<z.infer<typeof auditPage>>('/audit', { from: options.from, to: options.to, subject: options.subject, limit, cursor: options.cursor });
   out.result(page, () => {
-    const rows = table(['#', 'TIME', 'ACTOR', 'ACTION', 'SUBJECT'], page.items.map((e) => [e.sequence, e.time, e.actorArn, e.action, e.subject]), '(no audit events)');
+    const rows = table(
+      ['#', 'TIME', 'ACTOR', 'ACTION', 'SUBJECT'],
+      page.items.map((e) => [e.sequence, e.time, e.actorArn, e.action, e.subject]),
+      '(no audit events)',
+    );
     return page.cursor ? `${rows}(more: --cursor ${page.cursor})\n` : rows;
   });
 }
@@ -38,7 +42,11 @@ export async function exportEvents({ api, out, options }: ApiContext): Promise<v
 
 export async function verify({ api, out }: ApiContext): Promise<number> {
   const result = await api.get<z.infer<typeof chainVerification>>('/audit/verify');
-  out.result(result, () => (result.ok ? `audit chain intact: ${result.count} event${result.count === 1 ? '' : 's'}${result.head ? `, head #${result.head.sequence} at ${result.head.time}` : ''}` : `audit chain broken: ${result.message}`));
+  out.result(result, () =>
+    result.ok
+      ? `audit chain intact: ${result.count} event${result.count === 1 ? '' : 's'}${result.head ? `, head #${result.head.sequence} at ${result.head.time}` : ''}`
+      : `audit chain broken: ${result.message}`,
+  );
   return result.ok ? EXIT.done : EXIT.failed;
 }
 

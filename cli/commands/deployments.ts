@@ -7,12 +7,12 @@
 import type { z } from 'zod';
 import type { pendingApprovals } from '#functions/api/schemas/approvals.ts';
 import type { approval, deployment, deploymentAccepted, deploymentsPage } from '#functions/api/schemas/deployments.ts';
-import { pathOf, type ApiClient } from '../api/client.ts';
-import { UsageError } from '../errors.ts';
-import { EXIT } from '../exit.ts';
-import { table, type Output } from '../output.ts';
+import { type ApiClient, pathOf } from '../api/client.ts';
 import { answerCommand, DeploymentProgress, type DeploymentView } from '../deploy/progress.ts';
 import { DEFAULT_WAIT, exitCodeOfState, outcomeText, waitForDeployment } from '../deploy/wait.ts';
+import { UsageError } from '../errors.ts';
+import { EXIT } from '../exit.ts';
+import { type Output, table } from '../output.ts';
 import { DEFAULT_WAIT_SECONDS } from '../tree/releases.ts';
 import type { ApiContext } from '../tree/shared.ts';
 import { integerFlag, secondsFlag } from './inputs.ts';
@@ -75,9 +75,16 @@ export async function show({ api, out, args: [id], options }: ApiContext): Promi
 
 export async function list({ api, out, args: [projectId, environmentId], options }: ApiContext): Promise<void> {
   const limit = integerFlag('--limit', options.limit, 1, MAX_PAGE);
-  const page = await api.get<z.infer<typeof deploymentsPage>>(pathOf('/projects/{projectId}/environments/{environmentId}/deployments', { projectId, environmentId }), { limit, cursor: options.cursor });
+  const page = await api.get<z.infer<typeof deploymentsPage>>(pathOf('/projects/{projectId}/environments/{environmentId}/deployments', { projectId, environmentId }), {
+    limit,
+    cursor: options.cursor,
+  });
   out.result(page, () => {
-    const rows = table(['ID', 'RELEASE', 'STATE', 'QUEUED', 'BY'], page.items.map((d) => [d.id, d.releaseVersion, d.state, d.queuedAt, d.startedBy]), `(no deployments of ${projectId} to ${environmentId})`);
+    const rows = table(
+      ['ID', 'RELEASE', 'STATE', 'QUEUED', 'BY'],
+      page.items.map((d) => [d.id, d.releaseVersion, d.state, d.queuedAt, d.startedBy]),
+      `(no deployments of ${projectId} to ${environmentId})`,
+    );
     return page.cursor ? `${rows}(more: --cursor ${page.cursor})\n` : rows;
   });
 }
@@ -112,6 +119,17 @@ export const reject = (context: ApiContext) => decide(context, 'Rejected');
 export async function pending({ api, out }: ApiContext): Promise<void> {
   const answer = await api.get<z.infer<typeof pendingApprovals>>('/approvals');
   out.result(answer, () =>
-    table(['DEPLOYMENT', 'STEP', 'RELEASE', 'ENVIRONMENT', 'REQUESTED BY', 'ANSWER WITH'], answer.items.map(({ deployment: d, approval: a }) => [d.id, `${a.stepIndex} ${a.stepName}`, `${d.projectId}@${d.releaseVersion}`, a.environmentId, a.requestedBy, answerCommand(d.id, a.stepIndex).split(' (')[0]]), '(nothing waits for your approval)'),
+    table(
+      ['DEPLOYMENT', 'STEP', 'RELEASE', 'ENVIRONMENT', 'REQUESTED BY', 'ANSWER WITH'],
+      answer.items.map(({ deployment: d, approval: a }) => [
+        d.id,
+        `${a.stepIndex} ${a.stepName}`,
+        `${d.projectId}@${d.releaseVersion}`,
+        a.environmentId,
+        a.requestedBy,
+        answerCommand(d.id, a.stepIndex).split(' (')[0],
+      ]),
+      '(nothing waits for your approval)',
+    ),
   );
 }

@@ -14,17 +14,36 @@ const item = (id: string) => pathOf(ITEM, { environmentId: id });
 
 export async function list({ api, out }: ApiContext): Promise<void> {
   const answer = await api.get<z.infer<typeof environmentList>>('/environments');
-  out.result(answer, () => table(['ID', 'NAME', 'ORDER', 'DESCRIPTION'], answer.items.map((e) => [e.id, e.name, e.order, e.description]), '(no environments: create one with `conveyor env create ID`)'));
+  out.result(answer, () =>
+    table(
+      ['ID', 'NAME', 'ORDER', 'DESCRIPTION'],
+      answer.items.map((e) => [e.id, e.name, e.order, e.description]),
+      '(no environments: create one with `conveyor env create ID`)',
+    ),
+  );
 }
 
 export async function show({ api, out, args: [id] }: ApiContext): Promise<void> {
   const found = await api.get<Environment>(item(id));
-  out.result(found, () => fields([['id', found.id], ['name', found.name], ['order', found.order], ['description', found.description], ['version', found.version]]));
+  out.result(found, () =>
+    fields([
+      ['id', found.id],
+      ['name', found.name],
+      ['order', found.order],
+      ['description', found.description],
+      ['version', found.version],
+    ]),
+  );
 }
 
 export async function create({ api, out, args: [id], options }: ApiContext): Promise<void> {
   const order = integerFlag('--order', options.order);
-  const created = await api.post<Environment>('/environments', { id, name: options.name ?? id, ...(order !== undefined ? { order } : {}), ...(options.description !== undefined ? { description: options.description } : {}) });
+  const created = await api.post<Environment>('/environments', {
+    id,
+    name: options.name ?? id,
+    ...(order !== undefined ? { order } : {}),
+    ...(options.description !== undefined ? { description: options.description } : {}),
+  });
   out.result(created, () => `environment ${created.id} created (order ${created.order})`);
 }
 

@@ -9,8 +9,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { publishImagePush } from '#local/aws/events/ecr.ts';
 import { LOCAL_ACCOUNT } from '#local/aws/api-gateway/server.ts';
+import { publishImagePush } from '#local/aws/events/ecr.ts';
 import { regionOf } from '../api/endpoint.ts';
 import { EndpointError } from '../api/errors.ts';
 import { findLocalEnv, LOCAL_ENV_FILE } from '../api/local-env.ts';
@@ -41,7 +41,9 @@ function eventsConnection(flags: PushFlags, env = process.env, cwd = process.cwd
   const local = findLocalEnv(cwd);
   const endpoint = EVENTS_ENDPOINT_VARIABLES.map((name) => env[name] || local?.values[name]).find(Boolean);
   if (!endpoint) {
-    throw new EndpointError(`image push publishes to the local stack's EventBridge, and none is known: start the stack with \`conveyor up\` (it writes ${LOCAL_ENV_FILE}), or set AWS_ENDPOINT_URL_EVENTBRIDGE`);
+    throw new EndpointError(
+      `image push publishes to the local stack's EventBridge, and none is known: start the stack with \`conveyor up\` (it writes ${LOCAL_ENV_FILE}), or set AWS_ENDPOINT_URL_EVENTBRIDGE`,
+    );
   }
   let url: URL;
   try {
@@ -64,7 +66,10 @@ export async function push(image: string, flags: PushFlags, out: Output): Promis
   const client = new EventBridgeClient({ endpoint: connection.url.href, region: connection.region, credentials: credentialsFor(connection) });
   try {
     const eventId = await publishImagePush(client, { repository, tag, digest, account, region: connection.region });
-    out.result({ repository, tag, digest, eventId }, () => `pushed ${repository}:${tag} (${digest}): ECR event ${eventId} published; the image-push rule makes the releases (conveyor release list PROJECT)`);
+    out.result(
+      { repository, tag, digest, eventId },
+      () => `pushed ${repository}:${tag} (${digest}): ECR event ${eventId} published; the image-push rule makes the releases (conveyor release list PROJECT)`,
+    );
   } finally {
     client.destroy();
   }

@@ -11,7 +11,7 @@
  * reader as `conveyor apply` (kubeconfig-file.ts); no message carries a secret.
  */
 import { basename } from 'node:path';
-import { KubeconfigFile, type Entry, type NamedEntry } from '../apply/kubeconfig-file.ts';
+import { type Entry, KubeconfigFile, type NamedEntry } from '../apply/kubeconfig-file.ts';
 import { contextNamespace, nonEmpty } from '../apply/kubeconfig-target.ts';
 import { UsageError } from '../errors.ts';
 

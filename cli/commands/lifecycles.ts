@@ -22,7 +22,14 @@ const PHASE = /^([^=]+)=([^:]+)((?::[a-z]+(?:=\d+)?)*)$/;
 export function parsePhase(text: string): Phase {
   const match = PHASE.exec(text);
   if (!match) throw new UsageError(`--phase expects NAME=ENV[,ENV...][:automatic|:manual][:min=N], got "${text}"`);
-  const phase: Phase = { name: match[1]!.trim(), environments: match[2]!.split(',').map((e) => e.trim()).filter(Boolean), entry: 'manual' };
+  const phase: Phase = {
+    name: match[1]!.trim(),
+    environments: match[2]!
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean),
+    entry: 'manual',
+  };
   for (const modifier of match[3]!.split(':').filter(Boolean)) {
     if (modifier === 'automatic' || modifier === 'manual') phase.entry = modifier;
     else if (modifier.startsWith('min=')) phase.minimumEnvironmentsBeforePromotion = Number(modifier.slice('min='.length));
@@ -35,14 +42,24 @@ const describePhase = (phase: Lifecycle['phases'][number]) => `${phase.name} (${
 
 export async function list({ api, out }: ApiContext): Promise<void> {
   const answer = await api.get<z.infer<typeof lifecycleList>>('/lifecycles');
-  out.result(answer, () => table(['ID', 'NAME', 'PHASES'], answer.items.map((l) => [l.id, l.name, l.phases.map((p) => p.name).join(' → ')]), '(no lifecycles)'));
+  out.result(answer, () =>
+    table(
+      ['ID', 'NAME', 'PHASES'],
+      answer.items.map((l) => [l.id, l.name, l.phases.map((p) => p.name).join(' → ')]),
+      '(no lifecycles)',
+    ),
+  );
 }
 
 export async function show({ api, out, args: [id] }: ApiContext): Promise<void> {
   const found = await api.get<Lifecycle>(item(id));
   out.result(found, () => {
     const phases = found.phases.map((p, i) => `  ${i + 1}. ${describePhase(p)}${p.minimumEnvironmentsBeforePromotion ? `; ${p.minimumEnvironmentsBeforePromotion} must succeed before the next` : ''}`);
-    return `${fields([['id', found.id], ['name', found.name], ['version', found.version]])}phases:\n${phases.join('\n')}\n`;
+    return `${fields([
+      ['id', found.id],
+      ['name', found.name],
+      ['version', found.version],
+    ])}phases:\n${phases.join('\n')}\n`;
   });
 }
 

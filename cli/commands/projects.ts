@@ -25,7 +25,7 @@ function withManifestContents(definition: Record<string, unknown>, dir: string, 
   if (!Array.isArray(process)) return definition;
   const steps = process.map((step, index) => {
     if (!step || typeof step !== 'object' || !Array.isArray((step as { manifests?: unknown }).manifests)) return step;
-    const manifests = ((step as { manifests: unknown[] }).manifests).map((manifest, m) => {
+    const manifests = (step as { manifests: unknown[] }).manifests.map((manifest, m) => {
       if (!manifest || typeof manifest !== 'object' || !('file' in manifest)) return manifest;
       const { file, ...rest } = manifest as { file: unknown; name?: unknown };
       if (typeof file !== 'string') throw new UsageError(`${name}: process[${index}].manifests[${m}].file must be a path`);
@@ -42,7 +42,13 @@ const countOf = (items: unknown[] | undefined, word: string) => `${items?.length
 
 export async function list({ api, out }: ApiContext): Promise<void> {
   const answer = await api.get<z.infer<typeof projectList>>('/projects');
-  out.result(answer, () => table(['ID', 'NAME', 'LIFECYCLE', 'CHANNELS', 'RELEASES'], answer.items.map((p) => [p.id, p.name, p.lifecycleId, p.channels.map((c) => c.name).join(', '), p.releaseCounter]), '(no projects: define one in a file and run `conveyor project apply -f FILE`)'));
+  out.result(answer, () =>
+    table(
+      ['ID', 'NAME', 'LIFECYCLE', 'CHANNELS', 'RELEASES'],
+      answer.items.map((p) => [p.id, p.name, p.lifecycleId, p.channels.map((c) => c.name).join(', '), p.releaseCounter]),
+      '(no projects: define one in a file and run `conveyor project apply -f FILE`)',
+    ),
+  );
 }
 
 export async function show({ api, out, args: [id] }: ApiContext): Promise<void> {
@@ -50,10 +56,15 @@ export async function show({ api, out, args: [id] }: ApiContext): Promise<void> 
   out.result(found, () => {
     const steps = found.process.map((step, i) => `  ${i}. ${step.name} (${step.kind}${'targetTags' in step && step.targetTags.length ? ` on ${step.targetTags.join(', ')}` : ''})`);
     const variables = found.variables.map((v) => `  ${v.name}: ${v.values.map((value) => ('value' in value ? JSON.stringify(value.value) : '(sensitive)')).join(', ')}`);
-    return (
-      fields([['id', found.id], ['name', found.name], ['lifecycle', found.lifecycleId], ['default channel', found.defaultChannel], ['releases', found.releaseCounter], ['version', found.version], ['description', found.description]]) +
-      `process (${countOf(found.process, 'step')}):\n${steps.join('\n')}\nvariables (${found.variables.length}):\n${variables.join('\n')}\n`
-    );
+    return `${fields([
+      ['id', found.id],
+      ['name', found.name],
+      ['lifecycle', found.lifecycleId],
+      ['default channel', found.defaultChannel],
+      ['releases', found.releaseCounter],
+      ['version', found.version],
+      ['description', found.description],
+    ])}process (${countOf(found.process, 'step')}):\n${steps.join('\n')}\nvariables (${found.variables.length}):\n${variables.join('\n')}\n`;
   });
 }
 
@@ -64,7 +75,11 @@ export async function apply({ api, out, options }: ApiContext): Promise<void> {
   const { id: _id, version: _version, releaseCounter: _counter, ...body } = withManifestContents(value, dir, name);
   const current = await api.find<Project>(item(id));
   const saved = current ? await api.put<Project>(item(id), { ...body, version: current.version }) : await api.post<Project>('/projects', { id, ...body });
-  out.result(saved, () => `project ${saved.id} ${current ? `updated (version ${saved.version})` : 'created'}: ${countOf(saved.process, 'step')}, ${countOf(saved.variables, 'variable')}, channels ${saved.channels.map((c) => c.name).join(', ')}`);
+  out.result(
+    saved,
+    () =>
+      `project ${saved.id} ${current ? `updated (version ${saved.version})` : 'created'}: ${countOf(saved.process, 'step')}, ${countOf(saved.variables, 'variable')}, channels ${saved.channels.map((c) => c.name).join(', ')}`,
+  );
 }
 
 export async function remove({ api, out, args: [id] }: ApiContext): Promise<void> {

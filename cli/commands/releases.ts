@@ -38,14 +38,20 @@ export async function create({ api, out, args: [projectId], options }: ApiContex
     ...(Object.keys(images).length ? { images } : {}),
     ...(options.notes !== undefined ? { notes: options.notes } : {}),
   });
-  out.result(created, () => [`release ${created.projectId}@${created.version} created (number ${created.number}, channel ${created.channel})`, ...created.images.map((i) => `  ${imageText(i)}`)].join('\n'));
+  out.result(created, () =>
+    [`release ${created.projectId}@${created.version} created (number ${created.number}, channel ${created.channel})`, ...created.images.map((i) => `  ${imageText(i)}`)].join('\n'),
+  );
 }
 
 export async function list({ api, out, args: [projectId], options }: ApiContext): Promise<void> {
   const limit = integerFlag('--limit', options.limit, 1, MAX_PAGE);
   const page = await api.get<z.infer<typeof releasesPage>>(pathOf('/projects/{projectId}/releases', { projectId }), { limit, cursor: options.cursor });
   out.result(page, () => {
-    const rows = table(['VERSION', 'NUMBER', 'CHANNEL', 'CREATED', 'BY'], page.items.map((r) => [r.version, r.number, r.channel, r.createdAt, r.createdBy]), `(no releases of ${projectId})`);
+    const rows = table(
+      ['VERSION', 'NUMBER', 'CHANNEL', 'CREATED', 'BY'],
+      page.items.map((r) => [r.version, r.number, r.channel, r.createdAt, r.createdBy]),
+      `(no releases of ${projectId})`,
+    );
     return page.cursor ? `${rows}(more: --cursor ${page.cursor})\n` : rows;
   });
 }
@@ -55,11 +61,17 @@ export async function show({ api, out, args: [text] }: ApiContext): Promise<void
   out.result(detail, () => {
     const r = detail.release;
     const images = r.images.map((i) => `  ${imageText(i)}`);
-    const progress = detail.progress.map((p) => `  ${p.complete ? '✓' : p.open ? '→' : ' '} ${p.name}: ${p.environments.map((e) => `${e}${p.succeeded.includes(e) ? ' (succeeded)' : ''}`).join(', ')}${p.automatic ? ' [automatic]' : ''}`);
-    const deployments = detail.deployments.map((d) => `  ${d.id}  ${d.environmentId}  ${d.state}  ${d.queuedAt}`);
-    return (
-      fields([['release', `${r.projectId}@${r.version}`], ['number', r.number], ['channel', r.channel], ['created', `${r.createdAt} by ${r.createdBy}`], ['notes', r.notes]]) +
-      `images:\n${images.join('\n')}\nlifecycle progress:\n${progress.join('\n')}\ndeployments:\n${deployments.join('\n') || '  (none)'}\n`
+    const progress = detail.progress.map(
+      (p) =>
+        `  ${p.complete ? '✓' : p.open ? '→' : ' '} ${p.name}: ${p.environments.map((e) => `${e}${p.succeeded.includes(e) ? ' (succeeded)' : ''}`).join(', ')}${p.automatic ? ' [automatic]' : ''}`,
     );
+    const deployments = detail.deployments.map((d) => `  ${d.id}  ${d.environmentId}  ${d.state}  ${d.queuedAt}`);
+    return `${fields([
+      ['release', `${r.projectId}@${r.version}`],
+      ['number', r.number],
+      ['channel', r.channel],
+      ['created', `${r.createdAt} by ${r.createdBy}`],
+      ['notes', r.notes],
+    ])}images:\n${images.join('\n')}\nlifecycle progress:\n${progress.join('\n')}\ndeployments:\n${deployments.join('\n') || '  (none)'}\n`;
   });
 }

@@ -38,7 +38,13 @@ function withoutGrant(roles: readonly Grant[], role: string, environments: reado
 
 export async function list({ api, out }: ApiContext): Promise<void> {
   const answer = await api.get<z.infer<typeof roleBindingList>>('/roles');
-  out.result(answer, () => table(['PRINCIPAL', 'ROLES'], answer.items.map((b) => [b.principalArn, b.roles.map(describeGrant).join(', ')]), '(no role bindings)'));
+  out.result(answer, () =>
+    table(
+      ['PRINCIPAL', 'ROLES'],
+      answer.items.map((b) => [b.principalArn, b.roles.map(describeGrant).join(', ')]),
+      '(no role bindings)',
+    ),
+  );
 }
 
 export async function show({ api, out, args: [arn] }: ApiContext): Promise<void> {
@@ -50,7 +56,9 @@ export async function grant({ api, out, args: [arn], options }: ApiContext): Pro
   const environments: string[] = options.environment ?? [];
   const added: Grant = { role: options.role, ...(environments.length ? { environments } : {}) };
   const current = await api.find<RoleBinding>(item(arn));
-  const saved = current ? await api.put<RoleBinding>(item(arn), { roles: withGrant(current.roles, added), version: current.version }) : await api.post<RoleBinding>('/roles', { principalArn: arn, roles: [added] });
+  const saved = current
+    ? await api.put<RoleBinding>(item(arn), { roles: withGrant(current.roles, added), version: current.version })
+    : await api.post<RoleBinding>('/roles', { principalArn: arn, roles: [added] });
   out.result(saved, () => `${saved.principalArn} now has ${saved.roles.map(describeGrant).join(', ')}`);
 }
 

@@ -4,9 +4,9 @@
  * deploy engine or the AWS SDK.
  */
 import { resolve } from 'node:path';
-import { startSandbox } from '#sandbox/sandbox.ts';
-import { parseFaultSpec, FaultSpecError } from '#sandbox/faults.ts';
+import { FaultSpecError, parseFaultSpec } from '#sandbox/faults.ts';
 import { DEFAULT_LOG_LEVEL, isLogLevel, LOG_LEVELS } from '#sandbox/http/request-log.ts';
+import { startSandbox } from '#sandbox/sandbox.ts';
 import { UsageError } from '../errors.ts';
 
 export type SandboxOptions = { port: string; host: string; kubeconfig: string; data?: string; faults?: string; logLevel?: string };

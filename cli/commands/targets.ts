@@ -6,14 +6,14 @@
  */
 import type { z } from 'zod';
 import type { target, targetHealth, targetList } from '#functions/api/schemas/targets.ts';
-import { pathOf, type ApiClient } from '../api/client.ts';
+import { type ApiClient, pathOf } from '../api/client.ts';
 import { UsageError } from '../errors.ts';
 import { EXIT } from '../exit.ts';
 import { fields, table } from '../output.ts';
 import type { ApiContext } from '../tree/shared.ts';
 import type { Account } from './accounts.ts';
 import { MAX_SECRET_BYTES, readInput } from './inputs.ts';
-import { idFromContext, importContext, nameFromContext, type ImportedAccount } from './kubeconfig-import.ts';
+import { type ImportedAccount, idFromContext, importContext, nameFromContext } from './kubeconfig-import.ts';
 
 type Target = z.infer<typeof target>;
 type Health = z.infer<typeof targetHealth>;
@@ -41,13 +41,28 @@ function boundary(options: Record<string, any>): Record<string, unknown> {
 
 export async function list({ api, out }: ApiContext): Promise<void> {
   const answer = await api.get<z.infer<typeof targetList>>('/targets');
-  out.result(answer, () => table(['ID', 'URL', 'NAMESPACE', 'ACCOUNT', 'ENVIRONMENTS', 'TAGS'], answer.items.map((t) => [t.id, t.url, scopeOf(t), t.accountId, t.environments.join(','), t.tags.join(',')]), '(no targets)'));
+  out.result(answer, () =>
+    table(
+      ['ID', 'URL', 'NAMESPACE', 'ACCOUNT', 'ENVIRONMENTS', 'TAGS'],
+      answer.items.map((t) => [t.id, t.url, scopeOf(t), t.accountId, t.environments.join(','), t.tags.join(',')]),
+      '(no targets)',
+    ),
+  );
 }
 
 export async function show({ api, out, args: [id] }: ApiContext): Promise<void> {
   const found = await api.get<Target>(item(id));
   out.result(found, () =>
-    fields([['id', found.id], ['url', found.url ?? '(from the EKS cluster)'], ['namespace', scopeOf(found)], ['account', found.accountId], ['tls', tlsOf(found)], ['environments', found.environments.join(', ')], ['tags', found.tags.join(', ')], ['version', found.version]]),
+    fields([
+      ['id', found.id],
+      ['url', found.url ?? '(from the EKS cluster)'],
+      ['namespace', scopeOf(found)],
+      ['account', found.accountId],
+      ['tls', tlsOf(found)],
+      ['environments', found.environments.join(', ')],
+      ['tags', found.tags.join(', ')],
+      ['version', found.version],
+    ]),
   );
 }
 
@@ -132,7 +147,10 @@ export async function importTarget({ api, out, options }: ApiContext): Promise<v
     throw error;
   }
   out.result({ account, target: created }, () =>
-    [`account ${account.id} (${describeAccount(imported.account)}) created from user of context "${imported.context}"`, `target ${created.id} created: ${created.url} ${scopeOf(created)}, TLS ${tlsOf(created)}, environments ${created.environments.join(', ')}, tags ${created.tags.join(', ')}`].join('\n'),
+    [
+      `account ${account.id} (${describeAccount(imported.account)}) created from user of context "${imported.context}"`,
+      `target ${created.id} created: ${created.url} ${scopeOf(created)}, TLS ${tlsOf(created)}, environments ${created.environments.join(', ')}, tags ${created.tags.join(', ')}`,
+    ].join('\n'),
   );
 }
 

@@ -10,12 +10,12 @@
  * `console` carries the functions' logs to their file (local/up/function-logs.ts).
  */
 import { relative, resolve, sep } from 'node:path';
-import { LOCAL_KUBECTL_PATH } from '#local/aws/lambda/environment.ts';
 import { DEMO_PROFILES } from '#local/aws/api-gateway/credentials.ts';
+import { LOCAL_KUBECTL_PATH } from '#local/aws/lambda/environment.ts';
 import { DemoFailedError, runDemo } from '#local/demo/index.ts';
 import { JavaMissingError } from '#local/up/java.ts';
 import { DataDirectoryBusyError } from '#local/up/lock.ts';
-import { DEFAULT_SANDBOX_PORT, startLocalStack, type LocalStack, type ServiceStatus } from '#local/up/stack.ts';
+import { DEFAULT_SANDBOX_PORT, type LocalStack, type ServiceStatus, startLocalStack } from '#local/up/stack.ts';
 import { UsageError } from '../errors.ts';
 import { EXIT } from '../exit.ts';
 
@@ -46,8 +46,7 @@ function sandboxPort(env = process.env): number {
   return port;
 }
 
-const serviceLine = (status: ServiceStatus) =>
-  `  ✓ ${status.name.padEnd(NAME_WIDTH)}${status.url.padEnd(URL_WIDTH)} healthy: ${status.detail} (at ${(status.ms / MS_PER_SECOND).toFixed(1)} s)`;
+const serviceLine = (status: ServiceStatus) => `  ✓ ${status.name.padEnd(NAME_WIDTH)}${status.url.padEnd(URL_WIDTH)} healthy: ${status.detail} (at ${(status.ms / MS_PER_SECOND).toFixed(1)} s)`;
 
 /** The signals that stop the stack: the first one resolves `requested`; a second one ends the process at once. */
 function stopSignals(force: () => void): { requested: Promise<string>; dispose(): void } {
@@ -131,8 +130,23 @@ export async function runUp(options: UpOptions): Promise<number> {
  */
 async function demoUnlessStopped(stack: LocalStack, stopRequested: Promise<string>): Promise<'done' | 'failed' | 'stopped'> {
   stdout();
-  const demo = runDemo({ apiUrl: stack.urls.api, eventsUrl: stack.urls.eventbridge, region: stack.region, accountId: stack.accountId, users: stack.users, kubeconfig: stack.kubeconfig, kubectlPath: LOCAL_KUBECTL_PATH, out: process.stdout });
-  const ended = await Promise.race([demo.then(() => 'done' as const, (error: unknown) => error), stopRequested.then(() => 'stopped' as const)]);
+  const demo = runDemo({
+    apiUrl: stack.urls.api,
+    eventsUrl: stack.urls.eventbridge,
+    region: stack.region,
+    accountId: stack.accountId,
+    users: stack.users,
+    kubeconfig: stack.kubeconfig,
+    kubectlPath: LOCAL_KUBECTL_PATH,
+    out: process.stdout,
+  });
+  const ended = await Promise.race([
+    demo.then(
+      () => 'done' as const,
+      (error: unknown) => error,
+    ),
+    stopRequested.then(() => 'stopped' as const),
+  ]);
   if (ended === 'done') return 'done';
   if (ended === 'stopped') {
     demo.catch(() => undefined);

@@ -47,10 +47,17 @@ export class DeploymentProgress {
     if (this.state === undefined) lines.push(`deployment ${deployment.id}: ${deployment.projectId}@${deployment.releaseVersion} to ${deployment.environmentId}`);
     if (deployment.state !== this.state) lines.push(`state: ${deployment.state}`);
     this.state = deployment.state;
-    for (const entry of view.log.slice(this.logSeen)) lines.push(`  ${entry.level.padEnd(5)} ${entry.stepName ? `${entry.stepName}${entry.targetId ? `/${entry.targetId}` : ''}: ` : ''}${entry.message}`);
+    for (const entry of view.log.slice(this.logSeen))
+      lines.push(`  ${entry.level.padEnd(5)} ${entry.stepName ? `${entry.stepName}${entry.targetId ? `/${entry.targetId}` : ''}: ` : ''}${entry.message}`);
     this.logSeen = view.log.length;
-    const changedResults = this.changed(this.results, view.results.map((r) => [resultKey(r), resultText(r)]));
-    const changedApprovals = this.changed(this.approvals, view.approvals.map((a) => [approvalKey(a), approvalText(deployment.id, a)]));
+    const changedResults = this.changed(
+      this.results,
+      view.results.map((r) => [resultKey(r), resultText(r)]),
+    );
+    const changedApprovals = this.changed(
+      this.approvals,
+      view.approvals.map((a) => [approvalKey(a), approvalText(deployment.id, a)]),
+    );
     if (this.mode === 'lines') {
       this.write([...lines, ...changedResults, ...changedApprovals]);
       return;

@@ -5,7 +5,7 @@
  * Succeeded; 1 Failed, Cancelled or still running at the deadline; 3 Errored (a technical
  * fault, not a failed check).
  */
-import { pathOf, type ApiClient } from '../api/client.ts';
+import { type ApiClient, pathOf } from '../api/client.ts';
 import { EXIT } from '../exit.ts';
 import type { DeploymentProgress, DeploymentView } from './progress.ts';
 

@@ -44,10 +44,7 @@ export function applyCommand(): Command {
     .option('--deployment-id <id>', '#{Conveyor.Deployment.Id} (default: generated)')
     .option('--force', 'take fields owned by other field managers')
     .option('--wait', 'wait until every object is ready (rollout rules per kind)')
-    .option(
-      '--timeout <seconds>',
-      "the whole command's deadline (default 300): reading, connecting, dry run, apply (every request retried on 429/5xx/resets until then) and the wait all end by it",
-    )
+    .option('--timeout <seconds>', "the whole command's deadline (default 300): reading, connecting, dry run, apply (every request retried on 429/5xx/resets until then) and the wait all end by it")
     .option('--dry-run', 'validate on the server, change nothing')
     .option('-o, --output <format>', 'text: progress as it happens; json: the final result', 'text')
     .addHelpText('after', EXIT_CODES);

@@ -7,7 +7,7 @@
  *   bash: source <(conveyor completion bash)         (or save it in bash_completion.d)
  *   zsh:  source <(conveyor completion zsh)          (after compinit), or save it as _conveyor in $fpath
  */
-import { Argument, Command } from 'commander';
+import { Argument, type Command } from 'commander';
 import { action, type Outcome } from './shared.ts';
 
 export const SHELLS = ['bash', 'zsh'] as const;

@@ -3,7 +3,7 @@
  * `project`, `account`, `target`, `roles`. Definitions only (see shared.ts); the work is in
  * cli/commands/.
  */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { apiAction, apiCommand, collect, type Outcome } from './shared.ts';
 
 /** The API's account kinds and roles (functions/api/schemas/accounts.ts, roles.ts), for choices and completion without loading the schemas. */
@@ -12,9 +12,7 @@ const ROLES = ['Admin', 'ReleaseManager', 'Deployer', 'Approver', 'Auditor'];
 const GROUP = 'Configuration:';
 
 const secretOptions = (command: Command, what: string) =>
-  command
-    .option('--secret-file <path>', `read the ${what} from this file (never give it on the command line)`)
-    .option('--secret-stdin', `read the ${what} from standard input`);
+  command.option('--secret-file <path>', `read the ${what} from this file (never give it on the command line)`).option('--secret-stdin', `read the ${what} from standard input`);
 
 export function addConfigCommands(program: Command, outcome: Outcome): void {
   const environments = () => import('../commands/environments.ts');
@@ -51,7 +49,10 @@ export function addConfigCommands(program: Command, outcome: Outcome): void {
   apiCommand(project, 'list', 'every project').action(apiAction(outcome, projects, (m) => m.list));
   apiCommand(project, 'show <id>', 'one project: process and variables (sensitive values never shown)').action(apiAction(outcome, projects, (m) => m.show));
   apiCommand(project, 'apply', 'create or replace the project a YAML/JSON file defines (Admin)')
-    .requiredOption('-f, --file <path>', "the project: {id, name, lifecycleId, process, variables, channels}; a manifest may give `file: PATH` (relative to this file) for its content; '-' reads stdin")
+    .requiredOption(
+      '-f, --file <path>',
+      "the project: {id, name, lifecycleId, process, variables, channels}; a manifest may give `file: PATH` (relative to this file) for its content; '-' reads stdin",
+    )
     .action(apiAction(outcome, projects, (m) => m.apply));
   apiCommand(project, 'delete <id>', 'delete a project without releases (Admin)').action(apiAction(outcome, projects, (m) => m.remove));
 
@@ -66,7 +67,7 @@ export function addConfigCommands(program: Command, outcome: Outcome): void {
       .option('--username <name>', 'basic: the user name')
       .option('--certificate <path>', 'certificate: the client certificate, PEM (the key is the secret)')
       .option('--cluster <name>', 'eks: the EKS cluster name')
-      .option('--cluster-region <region>', 'eks: the cluster\'s region')
+      .option('--cluster-region <region>', "eks: the cluster's region")
       .option('--role-arn <arn>', 'eks: a role to assume (under /conveyor-deployers/)'),
     'token, password or client key',
   ).action(apiAction(outcome, accounts, (m) => m.create));
@@ -110,8 +111,10 @@ function addTargetCommands(program: Command, outcome: Outcome): void {
     .option('--tag <tag>', 'its tags (replacing them); repeatable', collect)
     .action(apiAction(outcome, targets, (m) => m.update));
   apiCommand(target, 'delete <id>', 'delete a target (Admin)').action(apiAction(outcome, targets, (m) => m.remove));
-  apiCommand(target, 'check <id>', "connect with the target's account: reachable, who the cluster sees, what it may do (exit 3 when it cannot connect)").action(apiAction(outcome, targets, (m) => m.check));
-  apiCommand(target, 'import', "create an account and a target from a kubeconfig context (token, basic, client certificate, or exec `aws eks get-token` as an EKS account)")
+  apiCommand(target, 'check <id>', "connect with the target's account: reachable, who the cluster sees, what it may do (exit 3 when it cannot connect)").action(
+    apiAction(outcome, targets, (m) => m.check),
+  );
+  apiCommand(target, 'import', 'create an account and a target from a kubeconfig context (token, basic, client certificate, or exec `aws eks get-token` as an EKS account)')
     .requiredOption('--kubeconfig <path>', 'the kubeconfig to read')
     .option('--context <name>', 'the context (default: its current context)')
     .option('--id <id>', 'the target id (default: from the context name)')

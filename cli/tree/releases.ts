@@ -3,8 +3,8 @@
  * `reject`, `approvals`, `audit`, `dashboard`, and `image push` for the local stack.
  * Definitions only (see shared.ts); the work is in cli/commands/.
  */
-import { Command, Option } from 'commander';
-import { action, apiAction, apiCommand, collect, outputOption, type Outcome } from './shared.ts';
+import { type Command, Option } from 'commander';
+import { action, apiAction, apiCommand, collect, type Outcome, outputOption } from './shared.ts';
 
 const RELEASES = 'Releases and deployments:';
 const REVIEW = 'Review:';
@@ -29,10 +29,14 @@ export function addReleaseCommands(program: Command, outcome: Outcome): void {
     .option('--limit <n>', 'at most this many (1-100)')
     .option('--cursor <cursor>', 'the next page, as a previous answer gave it')
     .action(apiAction(outcome, releases, (m) => m.list));
-  apiCommand(release, `show ${RELEASE_ARGUMENT}`, 'a release: its images, deployments and lifecycle progress').addHelpText('after', RELEASE_HELP).action(apiAction(outcome, releases, (m) => m.show));
+  apiCommand(release, `show ${RELEASE_ARGUMENT}`, 'a release: its images, deployments and lifecycle progress')
+    .addHelpText('after', RELEASE_HELP)
+    .action(apiAction(outcome, releases, (m) => m.show));
 
   const deployments = () => import('../commands/deployments.ts');
-  waitOptions(apiCommand(program, `deploy ${RELEASE_ARGUMENT}`, 'deploy a release to an environment its lifecycle has opened').helpGroup(RELEASES).requiredOption('--to <environment>', 'the environment'))
+  waitOptions(
+    apiCommand(program, `deploy ${RELEASE_ARGUMENT}`, 'deploy a release to an environment its lifecycle has opened').helpGroup(RELEASES).requiredOption('--to <environment>', 'the environment'),
+  )
     .addHelpText('after', RELEASE_HELP)
     .action(apiAction(outcome, deployments, (m) => m.deploy));
   const deployment = program.command('deployment').helpGroup(RELEASES).description('deployments: one release to one environment');
@@ -51,7 +55,7 @@ export function addReleaseCommands(program: Command, outcome: Outcome): void {
     apiCommand(program, `${verb} <deployment> [step]`, description)
       .helpGroup(RELEASES)
       .option('--comment <text>', 'why; shown in the deployment and the audit trail')
-      .addHelpText('after', '\nSTEP is the approval step\'s position; without it, the one approval the deployment waits for.')
+      .addHelpText('after', "\nSTEP is the approval step's position; without it, the one approval the deployment waits for.")
       .action(apiAction(outcome, deployments, (m) => m[verb]));
   }
   const approvals = program.command('approvals').helpGroup(RELEASES).description('approvals waiting for a decision you may take');
@@ -63,8 +67,7 @@ export function addReleaseCommands(program: Command, outcome: Outcome): void {
 
 function addReviewCommands(program: Command, outcome: Outcome): void {
   const audit = () => import('../commands/audit.ts');
-  const range = (command: Command) =>
-    command.option('--from <time>', 'from this time on (ISO 8601: 2026-01-31T12:00:00Z)').option('--to <time>', 'up to this time');
+  const range = (command: Command) => command.option('--from <time>', 'from this time on (ISO 8601: 2026-01-31T12:00:00Z)').option('--to <time>', 'up to this time');
   const trail = program.command('audit').helpGroup(REVIEW).description('the audit trail: who did what, where, when (Admin, Auditor)');
   range(apiCommand(trail, 'list', 'audit events, oldest first, by time or subject'))
     .option('--subject <subject>', 'only about this: project/web, deployment/ID, release/web/7...')
@@ -75,7 +78,9 @@ function addReviewCommands(program: Command, outcome: Outcome): void {
     .option('--file <path>', 'write the export here (mode 0600) instead of stdout')
     .action(apiAction(outcome, audit, (m) => m.exportEvents));
   apiCommand(trail, 'verify', 'check the hash chain: exit 0 intact, 1 broken (naming the first bad event)').action(apiAction(outcome, audit, (m) => m.verify));
-  apiCommand(program, 'dashboard', 'projects × environments: the latest deployment of each').helpGroup(REVIEW).action(apiAction(outcome, audit, (m) => m.dashboard));
+  apiCommand(program, 'dashboard', 'projects × environments: the latest deployment of each')
+    .helpGroup(REVIEW)
+    .action(apiAction(outcome, audit, (m) => m.dashboard));
 }
 
 function addImageCommands(program: Command, outcome: Outcome): void {

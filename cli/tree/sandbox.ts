@@ -14,7 +14,10 @@ export function sandboxCommand(): Command {
     .option('--data <dir>', 'keep state, CA and credentials in DIR across restarts (default: in memory); a write is answered only once it is fsynced there, so it survives a kill')
     .option('--faults <spec>', "inject faults, e.g. '503=0.2@create /api/v1/*;latency=50' (see local/sandbox/faults.ts)")
     .addOption(
-      new Option('--log-level <level>', 'what the sandbox log records: error (5xx with stacks), warn (also failed logins, controller failures), info (also a line per request: method, path, user, status, duration), debug; to DIR/sandbox.log with --data, else stderr')
+      new Option(
+        '--log-level <level>',
+        'what the sandbox log records: error (5xx with stacks), warn (also failed logins, controller failures), info (also a line per request: method, path, user, status, duration), debug; to DIR/sandbox.log with --data, else stderr',
+      )
         .choices(LOG_LEVELS)
         .default(DEFAULT_LOG_LEVEL),
     );

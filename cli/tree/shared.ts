@@ -5,9 +5,9 @@
  * the API client with it, so `conveyor sandbox` never loads the AWS SDK and `conveyor --help`
  * loads nothing but commander.
  */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import type { ApiClient } from '../api/client.ts';
-import { Output, OUTPUT_FORMATS, type OutputFormat } from '../output.ts';
+import { OUTPUT_FORMATS, Output, type OutputFormat } from '../output.ts';
 import { report } from '../report.ts';
 
 /** The exit code of the action that ran, for main.ts. */
@@ -33,7 +33,7 @@ const CONNECTION_GROUP = 'Connection options:';
 
 /** `-o, --output text|json`. */
 export function outputOption(): Option {
-  return new Option('-o, --output <format>', 'text for people, json for scripts (the API\'s own JSON)').choices(OUTPUT_FORMATS).default('text');
+  return new Option('-o, --output <format>', "text for people, json for scripts (the API's own JSON)").choices(OUTPUT_FORMATS).default('text');
 }
 
 /** A leaf command that talks to the API: its own options, then where the API is and how to sign. */

@@ -6,18 +6,44 @@
 
 /** Error codes of requests the caller may not make: IAM, signatures, or a KMS key. */
 const ACCESS_CODES = new Set([
-  'AccessDeniedException', 'UnrecognizedClientException', 'InvalidClientTokenId', 'InvalidSignatureException',
-  'ExpiredTokenException', 'SignatureDoesNotMatch', 'DecryptionFailure', 'EncryptionFailure', 'KMSAccessDeniedException',
+  'AccessDeniedException',
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'InvalidSignatureException',
+  'ExpiredTokenException',
+  'SignatureDoesNotMatch',
+  'DecryptionFailure',
+  'EncryptionFailure',
+  'KMSAccessDeniedException',
 ]);
 /** Error codes AWS uses for throttling across services (the SDK's own list, and a few services' own). */
 const THROTTLING_CODES = new Set([
-  'ThrottlingException', 'Throttling', 'ThrottledException', 'RequestThrottledException', 'TooManyRequestsException',
-  'RequestLimitExceeded', 'RequestThrottled', 'ProvisionedThroughputExceededException', 'SlowDown', 'BandwidthLimitExceeded',
+  'ThrottlingException',
+  'Throttling',
+  'ThrottledException',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'ProvisionedThroughputExceededException',
+  'SlowDown',
+  'BandwidthLimitExceeded',
 ]);
 /** Errors of the connection rather than the service: the SDK's timeouts and Node's socket codes. */
 const TRANSIENT_CODES = new Set([
-  'TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE',
-  'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED', 'EADDRNOTAVAIL',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ECONNABORTED',
+  'EADDRNOTAVAIL',
 ]);
 const TOO_MANY_REQUESTS = 429;
 const FIRST_SERVER_STATUS = 500;
@@ -44,9 +70,9 @@ export function awsFailure(error: unknown): AwsFailure {
   const code = codeOf(shape);
   const status = shape.$metadata?.httpStatusCode;
   const requestId = shape.$metadata?.requestId;
-  const serverFault = code === 'InternalServiceError' || code === 'InternalServerError' || code === 'ServiceUnavailable' || shape.$fault === 'server' || (status !== undefined && status >= FIRST_SERVER_STATUS);
-  const kind: AwsFailureKind =
-    THROTTLING_CODES.has(code) || TRANSIENT_CODES.has(code) || status === TOO_MANY_REQUESTS || serverFault ? 'retryable' : ACCESS_CODES.has(code) ? 'access' : 'other';
+  const serverFault =
+    code === 'InternalServiceError' || code === 'InternalServerError' || code === 'ServiceUnavailable' || shape.$fault === 'server' || (status !== undefined && status >= FIRST_SERVER_STATUS);
+  const kind: AwsFailureKind = THROTTLING_CODES.has(code) || TRANSIENT_CODES.has(code) || status === TOO_MANY_REQUESTS || serverFault ? 'retryable' : ACCESS_CODES.has(code) ? 'access' : 'other';
   return { code, ...(status !== undefined ? { status } : {}), ...(requestId ? { requestId } : {}), kind };
 }
 

@@ -56,7 +56,10 @@ class Components {
       if (Array.isArray(value)) return value.map(rewrite);
       if (!value || typeof value !== 'object') return value;
       return Object.fromEntries(
-        Object.entries(value).map(([key, item]) => [key, key === '$ref' && typeof item === 'string' && item.startsWith(DEFS_REF) ? COMPONENTS_REF + names.get(item.slice(DEFS_REF.length)) : rewrite(item)]),
+        Object.entries(value).map(([key, item]) => [
+          key,
+          key === '$ref' && typeof item === 'string' && item.startsWith(DEFS_REF) ? COMPONENTS_REF + names.get(item.slice(DEFS_REF.length)) : rewrite(item),
+        ]),
       );
     };
     for (const [id, def] of defs) this.schemas[names.get(id)!] = rewrite(def);

@@ -14,8 +14,8 @@ import { routes as lifecycles } from '#functions/handlers/http/lifecycles.ts';
 import { routes as projects } from '#functions/handlers/http/projects.ts';
 import { releaseRoutes } from '#functions/handlers/http/releases.ts';
 import { routes as roles } from '#functions/handlers/http/roles.ts';
-import { routes as targets } from '#functions/handlers/http/targets.ts';
 import type { RouteTable } from '#functions/handlers/http/router.ts';
+import { routes as targets } from '#functions/handlers/http/targets.ts';
 
 export const ROUTE_TABLES: Record<string, RouteTable> = {
   'environments-api': environments,

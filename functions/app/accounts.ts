@@ -6,12 +6,13 @@
  * schedules its secret for deletion (Secrets Manager's recovery window). An account a target
  * uses is not deleted.
  */
+
+import { ValidationError, VersionConflictError } from '#domain/pipeline/errors.ts';
 import type { Account } from '#domain/pipeline/model.ts';
 import type { New } from '#domain/pipeline/ports.ts';
-import { ValidationError, VersionConflictError } from '#domain/pipeline/errors.ts';
-import { certificatePairProblems, readAccountSecret, SECRET_FIELD, type AccountSecret } from './account-material.ts';
+import { type AccountSecret, certificatePairProblems, readAccountSecret, SECRET_FIELD } from './account-material.ts';
 import { discard, scheduleDeletion } from './config-secrets.ts';
-import { audit, authorize, type AppDeps, type Caller } from './context.ts';
+import { type AppDeps, audit, authorize, type Caller } from './context.ts';
 import { inUse, subjectOf } from './references.ts';
 
 /**

@@ -12,11 +12,11 @@
  */
 import { decide } from '#domain/pipeline/authorization.ts';
 import { ForbiddenError, InvalidStateError, NotFoundError } from '#domain/pipeline/errors.ts';
-import { isFinal, type ApprovalDecision, type Deployment, type PrincipalArn } from '#domain/pipeline/model.ts';
+import { type ApprovalDecision, type Deployment, isFinal, type PrincipalArn } from '#domain/pipeline/model.ts';
 import { SecretDeletedError, SecretNotFoundError } from '#domain/secret-errors.ts';
 import { principalOf } from '#functions/middleware/principal.ts';
-import { audit, authorize, type AppDeps, type Caller } from './context.ts';
-import { deleteTokenSecret, mapBounded, publicApproval, type PublicApproval } from './release-lookups.ts';
+import { type AppDeps, audit, authorize, type Caller } from './context.ts';
+import { deleteTokenSecret, mapBounded, type PublicApproval, publicApproval } from './release-lookups.ts';
 
 /** The error name the deployment state machine's approval step sees for a rejection. */
 export const APPROVAL_REJECTED_ERROR = 'ApprovalRejectedError';
@@ -56,9 +56,7 @@ export async function pendingApprovals(deps: AppDeps, caller: Caller): Promise<{
   }
   const decidable = waiting.filter((d) => decide(binding, 'approve', d.environmentId).allowed && !isStarter(d.startedBy, caller));
   const details = await mapBounded(decidable, READ_CONCURRENCY, (d) => deps.stores.deployments.get(d.id));
-  const items = details.flatMap((detail) =>
-    detail.approvals.filter((a) => !a.decision).map((approval) => ({ deployment: detail.deployment, approval: publicApproval(approval) })),
-  );
+  const items = details.flatMap((detail) => detail.approvals.filter((a) => !a.decision).map((approval) => ({ deployment: detail.deployment, approval: publicApproval(approval) })));
   return { items };
 }
 

@@ -9,12 +9,13 @@
  * time up to which the events fit, so the auditor exports the range in parts — never a
  * silently cut file.
  */
-import type { ChainVerification } from '#domain/pipeline/audit.ts';
+
 import { DeployError } from '#domain/errors.ts';
-import { formatBytes } from '#domain/render/limits.ts';
+import type { ChainVerification } from '#domain/pipeline/audit.ts';
 import type { AuditEvent, Timestamp } from '#domain/pipeline/model.ts';
 import type { Page, PageRequest } from '#domain/pipeline/ports.ts';
-import { authorize, type AppDeps, type Caller } from './context.ts';
+import { formatBytes } from '#domain/render/limits.ts';
+import { type AppDeps, authorize, type Caller } from './context.ts';
 
 /** Lambda's synchronous response limit is 6 MB; the rest is left for the envelope and headers. */
 export const MAX_EXPORT_BYTES = 5 * 1024 * 1024;
@@ -28,7 +29,11 @@ export type AuditQuery = PageRequest & { from?: Timestamp; to?: Timestamp; subje
 export class ExportTooLargeError extends DeployError {
   readonly category = 'input' as const;
   readonly limitName = EXPORT_LIMIT_NAME;
-  constructor(readonly limit: number, range: { from?: Timestamp; to?: Timestamp }, lastFitting?: AuditEvent) {
+  constructor(
+    readonly limit: number,
+    range: { from?: Timestamp; to?: Timestamp },
+    lastFitting?: AuditEvent,
+  ) {
     super(
       `the audit events ${range.from ? `from ${range.from} ` : ''}${range.to ? `to ${range.to} ` : ''}are more than ${formatBytes(limit)} as NDJSON, ` +
         `the limit of one export (${EXPORT_LIMIT_NAME}); ` +

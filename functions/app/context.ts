@@ -3,11 +3,12 @@
  * takes `AppDeps` — built once per Lambda container by the composition root
  * (functions/runtime/deps.ts), or from fakes in tests — and the `Caller` of the request.
  */
-import type { SecretStore } from '#domain/secrets.ts';
+
+import { type Action, decide, denied } from '#domain/pipeline/authorization.ts';
 import type { ClusterProbe } from '#domain/pipeline/cluster-probe.ts';
-import type { EventPublisher, PipelineStores, Workflows } from '#domain/pipeline/ports.ts';
-import { decide, denied, type Action } from '#domain/pipeline/authorization.ts';
 import type { AuditEntry, AuditValue, PrincipalArn } from '#domain/pipeline/model.ts';
+import type { EventPublisher, PipelineStores, Workflows } from '#domain/pipeline/ports.ts';
+import type { SecretStore } from '#domain/secrets.ts';
 
 export type AppDeps = {
   stores: PipelineStores;

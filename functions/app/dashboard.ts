@@ -5,7 +5,7 @@
  * projects (one query each); cells of a project or environment deleted since are left out.
  */
 import type { MatrixCell } from '#domain/pipeline/model.ts';
-import { authorize, type AppDeps, type Caller } from './context.ts';
+import { type AppDeps, authorize, type Caller } from './context.ts';
 
 /** The latest deployment of a project to an environment, as a cell shows it. */
 export type DashboardDeployment = Omit<MatrixCell, 'projectId' | 'environmentId'>;

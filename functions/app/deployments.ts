@@ -12,11 +12,11 @@
  */
 import { InvalidStateError, VersionConflictError } from '#domain/pipeline/errors.ts';
 import { mayDeploy } from '#domain/pipeline/lifecycle.ts';
-import { isFinal, type Deployment, type Release, type StepTargetResult, type TaskLogEntry } from '#domain/pipeline/model.ts';
+import { type Deployment, isFinal, type Release, type StepTargetResult, type TaskLogEntry } from '#domain/pipeline/model.ts';
 import type { Page, PageRequest } from '#domain/pipeline/ports.ts';
-import { audit, authorize, type AppDeps, type Caller } from './context.ts';
+import { type AppDeps, audit, authorize, type Caller } from './context.ts';
 import { queueDeployment, startDeployment } from './deployment-queue.ts';
-import { deleteTokenSecret, environmentOf, publicApproval, type PublicApproval } from './release-lookups.ts';
+import { deleteTokenSecret, environmentOf, type PublicApproval, publicApproval } from './release-lookups.ts';
 import { answerLifecycleWait } from './release-waits.ts';
 
 /** How a queued deployment got going: handed to its release lifecycle, or started on its own. */
@@ -37,10 +37,7 @@ const deploymentSubject = (id: string) => `deployment/${id}`;
  */
 async function deployRelease(deps: AppDeps, caller: Caller, release: Release, environmentId: string): Promise<DeploymentAccepted> {
   await environmentOf(deps, environmentId, `deployment of release ${release.version} of project ${release.projectId}`);
-  const [lifecycle, deployments] = await Promise.all([
-    deps.stores.lifecycles.get(release.snapshot.lifecycleId),
-    deps.stores.deployments.listByRelease(release.projectId, release.number),
-  ]);
+  const [lifecycle, deployments] = await Promise.all([deps.stores.lifecycles.get(release.snapshot.lifecycleId), deps.stores.deployments.listByRelease(release.projectId, release.number)]);
   const succeeded = new Set(deployments.filter((d) => d.state === 'Succeeded').map((d) => d.environmentId));
   const decision = mayDeploy(lifecycle, succeeded, environmentId);
   if (!decision.allowed) throw new InvalidStateError(`release ${release.version} of project ${release.projectId}`, `cannot be deployed to ${environmentId}: ${decision.reason}`);

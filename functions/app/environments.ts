@@ -5,7 +5,7 @@
  */
 import { DuplicateError } from '#domain/pipeline/errors.ts';
 import type { Environment } from '#domain/pipeline/model.ts';
-import { audit, authorize, type AppDeps, type Caller } from './context.ts';
+import { type AppDeps, audit, authorize, type Caller } from './context.ts';
 import { inUse, subjectOf } from './references.ts';
 
 /** What a caller sets on an environment; `order` defaults to after the last one. */

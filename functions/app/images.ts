@@ -16,11 +16,12 @@
  * project, PROJECT_READ_CONCURRENCY at a time. A pipeline has tens to a few hundred projects;
  * past that, an index of repositories per project would be the next step.
  */
+
+import { InvalidManifestError } from '#domain/errors.ts';
 import { channelAccepts } from '#domain/pipeline/channels.ts';
 import { DuplicateError, NotFoundError, UnknownReferenceError, ValidationError } from '#domain/pipeline/errors.ts';
 import type { PrincipalArn, Project } from '#domain/pipeline/model.ts';
 import type { PushedImage } from '#domain/pipeline/ports.ts';
-import { InvalidManifestError } from '#domain/errors.ts';
 import type { AppDeps, Caller } from './context.ts';
 import { chooseImages, describeRule, normalizedChannel, processRepositories } from './release-images.ts';
 import { channelOf, mapBounded } from './release-lookups.ts';

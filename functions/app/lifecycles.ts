@@ -7,7 +7,7 @@
  */
 import type { Lifecycle, Phase } from '#domain/pipeline/model.ts';
 import { Problems } from '#domain/pipeline/validate.ts';
-import { audit, authorize, type AppDeps, type Caller } from './context.ts';
+import { type AppDeps, audit, authorize, type Caller } from './context.ts';
 import { inUse, References, subjectOf } from './references.ts';
 
 export type LifecycleInput = { name: string; phases: Phase[] };

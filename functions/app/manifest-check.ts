@@ -11,8 +11,8 @@
  * A document that is a single `#{...}` is its variable's value entirely: only a deployment knows it.
  */
 import type { InputProblem } from '#domain/errors.ts';
-import type { ManifestFile } from '#domain/render/index.ts';
 import { createSearchBudget } from '#domain/render/culprits.ts';
+import type { ManifestFile } from '#domain/render/index.ts';
 import { parsePlan } from '#domain/render/parse.ts';
 import { documentSizeProblem, inputSizeProblem } from '#domain/render/size.ts';
 import { documentsOf, isJsonFile } from '#domain/render/split.ts';

@@ -57,7 +57,7 @@ const REFERENCE = /^#\{\s*([A-Za-z0-9._-]+)\s*(?:\|[^}]*)?\}$/;
 
 /** The same scope written in any order gives the same key. */
 export function scopeKey(scope: VariableScope | undefined): string {
-  const sorted = (list: string[] | undefined) => (list && list.length ? [...list].sort() : undefined);
+  const sorted = (list: string[] | undefined) => (list?.length ? [...list].sort() : undefined);
   return JSON.stringify({ e: sorted(scope?.environments), g: sorted(scope?.targetTags), t: sorted(scope?.targets), s: sorted(scope?.steps) });
 }
 
@@ -113,9 +113,7 @@ export async function checkDefinition(deps: AppDeps, id: string, input: ProjectI
     p.check(!stepNames.has(step.name), `process[${i}] (${step.name}): another step has this name`);
     stepNames.add(step.name);
   });
-  const sensitive = new Set(
-    input.variables.filter((variable) => variable.values.every((value) => value.sensitive === true)).map((variable) => variable.name.toLowerCase()),
-  );
+  const sensitive = new Set(input.variables.filter((variable) => variable.values.every((value) => value.sensitive === true)).map((variable) => variable.name.toLowerCase()));
   const process = input.process.map((step, i) => checkStep(p, step, `process[${i}] (${step.name})`, sensitive));
   checkVariables(p, input.variables, stepNames);
 

@@ -10,9 +10,9 @@
 import { VersionConflictError } from '#domain/pipeline/errors.ts';
 import type { Project, ProjectSummary } from '#domain/pipeline/model.ts';
 import { discard, scheduleDeletion } from './config-secrets.ts';
-import { audit, authorize, type AppDeps, type Caller } from './context.ts';
+import { type AppDeps, audit, authorize, type Caller } from './context.ts';
 import { checkDefinition, type ProjectInput } from './project-definition.ts';
-import { projectView, secretArnsOf, storeVariables, type ProjectView, type StoredVariables } from './project-variables.ts';
+import { type ProjectView, projectView, type StoredVariables, secretArnsOf, storeVariables } from './project-variables.ts';
 import { subjectOf } from './references.ts';
 
 export type { ProjectInput } from './project-definition.ts';

@@ -8,7 +8,7 @@
  * HTTP routes address a release by project and version (`/projects/web/releases/1.4.2`).
  */
 import { ValidationError } from '#domain/pipeline/errors.ts';
-import { SLUG_PATTERN, type ReleaseSummary } from '#domain/pipeline/model.ts';
+import { type ReleaseSummary, SLUG_PATTERN } from '#domain/pipeline/model.ts';
 
 /** `<projectId>/<releaseNumber>`, as the release-lifecycle state machine carries it. */
 export const RELEASE_ID_PATTERN = /^([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)\/([1-9][0-9]{0,9})$/;

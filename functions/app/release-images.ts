@@ -7,13 +7,14 @@
  * the caller (the pushed image of an image push), or the latest version the channel accepts
  * among the pushes the pipeline has seen.
  */
+
+import { InvalidManifestError } from '#domain/errors.ts';
+import { channelAccepts, type KnownTag, latestAccepted } from '#domain/pipeline/channels.ts';
 import { ValidationError } from '#domain/pipeline/errors.ts';
-import { channelAccepts, latestAccepted, type KnownTag } from '#domain/pipeline/channels.ts';
 import type { Channel, ChannelRule, ImageReference, Step } from '#domain/pipeline/model.ts';
 import type { ImageStore, PushedImage } from '#domain/pipeline/ports.ts';
-import { InvalidManifestError } from '#domain/errors.ts';
 import { createSearchBudget } from '#domain/render/culprits.ts';
-import { parseImageMap, substituteImages, type ImageMap } from '#domain/render/images.ts';
+import { type ImageMap, parseImageMap, substituteImages } from '#domain/render/images.ts';
 import { parsePlan } from '#domain/render/parse.ts';
 import { parseImageReference } from '#domain/render/reference.ts';
 import type { ManifestFile } from '#domain/render/render.ts';

@@ -16,14 +16,28 @@ import { References } from './references.ts';
  */
 export async function environmentOf(deps: AppDeps, environmentId: string, subject: string): Promise<Environment> {
   const environments = await deps.stores.environments.list();
-  new References(subject).check('environmentId', 'environment', [environmentId], environments.map((e) => e.id)).throwIfAny();
+  new References(subject)
+    .check(
+      'environmentId',
+      'environment',
+      [environmentId],
+      environments.map((e) => e.id),
+    )
+    .throwIfAny();
   return environments.find((e) => e.id === environmentId)!;
 }
 
 /** The channel named (the project's default when none is); an unknown one is a 400 listing the project's channels. */
 export function channelOf(project: Pick<Project, 'id' | 'channels' | 'defaultChannel'>, name?: string): Channel {
   const wanted = name ?? project.defaultChannel;
-  new References(`project ${project.id}`).check('channel', 'channel', [wanted], project.channels.map((c) => c.name)).throwIfAny();
+  new References(`project ${project.id}`)
+    .check(
+      'channel',
+      'channel',
+      [wanted],
+      project.channels.map((c) => c.name),
+    )
+    .throwIfAny();
   return project.channels.find((c) => c.name === wanted)!;
 }
 

@@ -10,13 +10,14 @@
  * and ReleaseCreated is published. DeploymentStarted is not published here or on promotion:
  * the deployment state machine's plan does that when a deployment really starts.
  */
-import { lifecycleProgress, type PhaseProgress } from '#domain/pipeline/lifecycle.ts';
+
 import { DuplicateError, NotFoundError } from '#domain/pipeline/errors.ts';
+import { lifecycleProgress, type PhaseProgress } from '#domain/pipeline/lifecycle.ts';
 import type { Channel, Deployment, ImageReference, Project, Release, ReleaseSummary } from '#domain/pipeline/model.ts';
 import type { Page, PageRequest } from '#domain/pipeline/ports.ts';
-import { audit, authorize, type AppDeps, type Caller } from './context.ts';
-import { chooseImages, normalizedChannel, processRepositories } from './release-images.ts';
+import { type AppDeps, audit, authorize, type Caller } from './context.ts';
 import { lifecycleExecutionName, releaseIdOf, releaseSubject } from './release-ids.ts';
+import { chooseImages, normalizedChannel, processRepositories } from './release-images.ts';
 import { channelOf } from './release-lookups.ts';
 
 /** What `POST /projects/{projectId}/releases` takes. */

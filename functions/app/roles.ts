@@ -4,9 +4,10 @@
  * Approver grants may be limited to environments, which must exist. The last Admin binding is
  * never removed (by a change or a delete): nobody could grant roles again through the API.
  */
-import { ENVIRONMENT_SCOPED_ROLES, type PrincipalArn, type RoleBinding, type RoleGrant } from '#domain/pipeline/model.ts';
+
 import { InvalidStateError, ValidationError } from '#domain/pipeline/errors.ts';
-import { audit, authorize, type AppDeps, type Caller } from './context.ts';
+import { ENVIRONMENT_SCOPED_ROLES, type PrincipalArn, type RoleBinding, type RoleGrant } from '#domain/pipeline/model.ts';
+import { type AppDeps, audit, authorize, type Caller } from './context.ts';
 import { References, subjectOf } from './references.ts';
 
 export type RoleBindingInput = { principalArn: PrincipalArn; roles: RoleGrant[] };

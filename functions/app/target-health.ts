@@ -9,11 +9,11 @@
  */
 import { DeployError } from '#domain/errors.ts';
 import { accountSecretValues, type Target as EngineTarget } from '#domain/model.ts';
-import { CorruptDataError } from '#domain/pipeline/errors.ts';
 import type { PermissionAnswer, PermissionQuestion } from '#domain/pipeline/cluster-probe.ts';
+import { CorruptDataError } from '#domain/pipeline/errors.ts';
 import { Redactor } from '#domain/redactor.ts';
 import { engineTarget as resolveEngineTarget } from './account-material.ts';
-import { audit, authorize, type AppDeps, type Caller } from './context.ts';
+import { type AppDeps, audit, authorize, type Caller } from './context.ts';
 import { subjectOf } from './references.ts';
 
 /** The whole check ends within this, whatever the cluster does: a person is waiting for the answer. */

@@ -11,10 +11,10 @@
  * The health check lives in target-health.ts.
  */
 import { X509Certificate } from 'node:crypto';
-import { namespaceProblem } from '#domain/render/namespace.ts';
 import type { Target } from '#domain/pipeline/model.ts';
 import { Problems } from '#domain/pipeline/validate.ts';
-import { audit, authorize, type AppDeps, type Caller } from './context.ts';
+import { namespaceProblem } from '#domain/render/namespace.ts';
+import { type AppDeps, audit, authorize, type Caller } from './context.ts';
 import { References, subjectOf } from './references.ts';
 
 export type TargetInput = Omit<Target, 'id' | 'version'>;
@@ -68,7 +68,10 @@ async function checkTarget(deps: AppDeps, id: string, input: TargetInput): Promi
   if (input.url !== undefined) urlProblems(p, input.url);
   if (input.caPem !== undefined) caProblems(p, input.caPem);
   p.check(!(input.caPem !== undefined && input.skipTlsVerify === true), 'caPem and skipTlsVerify contradict each other: give one of them');
-  for (const [field, values] of [['environments', input.environments], ['tags', input.tags]] as const) {
+  for (const [field, values] of [
+    ['environments', input.environments],
+    ['tags', input.tags],
+  ] as const) {
     const twice = duplicates(values);
     p.check(twice.length === 0, `${field} lists ${twice.join(', ')} more than once`);
   }
@@ -76,8 +79,18 @@ async function checkTarget(deps: AppDeps, id: string, input: TargetInput): Promi
 
   const [accounts, environments] = await Promise.all([deps.stores.accounts.list(), deps.stores.environments.list()]);
   new References(`target ${id}`)
-    .check('accountId', 'account', [input.accountId], accounts.map((account) => account.id))
-    .check('environments', 'environment', input.environments, environments.map((environment) => environment.id))
+    .check(
+      'accountId',
+      'account',
+      [input.accountId],
+      accounts.map((account) => account.id),
+    )
+    .check(
+      'environments',
+      'environment',
+      input.environments,
+      environments.map((environment) => environment.id),
+    )
     .throwIfAny();
   const account = accounts.find((candidate) => candidate.id === input.accountId)!;
   if (input.url === undefined && account.kind !== 'eks') {

@@ -20,15 +20,7 @@ import { ERROR_CATEGORIES, type ErrorCategory } from './errors.ts';
 export type RegisteredCategory = ErrorCategory | 'cause';
 
 /** Where an error comes from, so a person finds its class (or producer). */
-export type ErrorSource =
-  | 'domain/errors'
-  | 'domain/engine/errors'
-  | 'domain/pipeline/errors'
-  | 'domain/secret-errors'
-  | 'adapters/kubernetes/errors'
-  | 'app/tasks/errors'
-  | 'app'
-  | 'state machine';
+export type ErrorSource = 'domain/errors' | 'domain/engine/errors' | 'domain/pipeline/errors' | 'domain/secret-errors' | 'adapters/kubernetes/errors' | 'app/tasks/errors' | 'app' | 'state machine';
 
 export type RegisteredError = { name: string; category: RegisteredCategory; source: ErrorSource };
 

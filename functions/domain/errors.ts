@@ -55,7 +55,10 @@ function where(source?: SourceLocation): string {
 /** Bad input: unparsable YAML/JSON, a document that is not an object, an unknown kind... */
 export class InvalidManifestError extends DeployError {
   readonly category = 'input' as const;
-  constructor(readonly problems: InputProblem[], options?: ErrorOptions) {
+  constructor(
+    readonly problems: InputProblem[],
+    options?: ErrorOptions,
+  ) {
     super(problems.map((p) => `${where(p.source)}${p.message}`).join('\n'), options);
     this.name = 'InvalidManifestError';
   }
@@ -91,7 +94,10 @@ export class MissingVariablesError extends DeployError {
 /** Two values of one variable match with equal specificity; the engine refuses to guess. */
 export class AmbiguousVariableError extends DeployError {
   readonly category = 'input' as const;
-  constructor(readonly variable: string, readonly scopes: string[]) {
+  constructor(
+    readonly variable: string,
+    readonly scopes: string[],
+  ) {
     super(`variable "${variable}" has ${scopes.length} equally specific values for this deployment: ${scopes.join(' and ')}`);
     this.name = 'AmbiguousVariableError';
   }
@@ -109,7 +115,11 @@ export class NamespaceBoundaryError extends DeployError {
 /** The cluster rejected the credentials (401) or the action (403): which account, verb, resource. */
 export class ClusterAccessError extends DeployError {
   readonly category = 'access' as const;
-  constructor(message: string, readonly status: 401 | 403, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    readonly status: 401 | 403,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = 'ClusterAccessError';
   }
@@ -118,7 +128,12 @@ export class ClusterAccessError extends DeployError {
 /** The cluster refused an object (422 invalid, 400 bad request, 404 kind not served). */
 export class ObjectRejectedError extends DeployError {
   readonly category = 'input' as const;
-  constructor(readonly ref: ObjectRef, message: string, readonly status: number, options?: ErrorOptions) {
+  constructor(
+    readonly ref: ObjectRef,
+    message: string,
+    readonly status: number,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = 'ObjectRejectedError';
   }
@@ -127,7 +142,11 @@ export class ObjectRejectedError extends DeployError {
 /** Server-side apply found fields owned by another manager; `force` would take them. */
 export class FieldConflictError extends DeployError {
   readonly category = 'conflict' as const;
-  constructor(readonly ref: ObjectRef, readonly conflicts: { field: string; manager: string }[], message: string) {
+  constructor(
+    readonly ref: ObjectRef,
+    readonly conflicts: { field: string; manager: string }[],
+    message: string,
+  ) {
     super(message);
     this.name = 'FieldConflictError';
   }
@@ -136,7 +155,11 @@ export class FieldConflictError extends DeployError {
 /** Throttling, 5xx, timeouts, connection resets: worth retrying with backoff. */
 export class ClusterUnavailableError extends DeployError {
   readonly category = 'unavailable' as const;
-  constructor(message: string, readonly retryAfterSeconds?: number, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds?: number,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = 'ClusterUnavailableError';
   }
@@ -145,7 +168,11 @@ export class ClusterUnavailableError extends DeployError {
 /** The rollout failed a check (a rule said Degraded) or ran past its deadline. */
 export class RolloutFailedError extends DeployError {
   readonly category = 'rollout' as const;
-  constructor(readonly ref: ObjectRef, readonly reason: string, message: string) {
+  constructor(
+    readonly ref: ObjectRef,
+    readonly reason: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'RolloutFailedError';
   }
@@ -183,7 +210,11 @@ export class DeadlineExceededError extends DeployError {
  */
 export class PartialApplyError extends DeployError {
   readonly category: ErrorCategory;
-  constructor(readonly applied: ObjectRef[], readonly notApplied: ObjectRef[], cause: Error) {
+  constructor(
+    readonly applied: ObjectRef[],
+    readonly notApplied: ObjectRef[],
+    cause: Error,
+  ) {
     const name = (r: ObjectRef) => `${r.kind}/${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
     const list = (refs: ObjectRef[]) => (refs.length ? refs.map(name).join(', ') : 'none');
     super(

@@ -5,22 +5,17 @@
  * deletion with a recovery window, the same domain errors) and scripted failures. `calls`
  * records what was asked, never a value, so a test can print it safely.
  */
+import { SecretDeletedError, SecretExistsError, SecretNotFoundError, type SecretOperation } from './secret-errors.ts';
 import {
-  SecretDeletedError,
-  SecretExistsError,
-  SecretNotFoundError,
-  type SecretOperation,
-} from './secret-errors.ts';
-import {
+  CURRENT_STAGE,
   checkSecretTags,
   checkSecretValue,
-  CURRENT_STAGE,
   PREVIOUS_STAGE,
   recoveryWindowOf,
-  SecretNames,
   type SecretDeleteOptions,
   type SecretDeletion,
   type SecretDescription,
+  SecretNames,
   type SecretStore,
   type SecretTags,
 } from './secrets.ts';

@@ -16,7 +16,7 @@
  * out ordinary words); they are still `***` in rendered manifests, which are redacted by
  * structure, not by search.
  */
-import { findFilter, FILTER_NAMES, type Filter } from './render/filters.ts';
+import { FILTER_NAMES, type Filter, findFilter } from './render/filters.ts';
 import { REDACTED } from './render/index.ts';
 
 export { REDACTED };
@@ -73,7 +73,10 @@ export class Redactor {
    * @param values secret values to search for, with their filter forms when `withForms`
    * @param minLength values shorter than this are not searched for
    */
-  constructor(values: Iterable<string> = [], private readonly options: { minLength?: number; withForms?: boolean } = {}) {
+  constructor(
+    values: Iterable<string> = [],
+    private readonly options: { minLength?: number; withForms?: boolean } = {},
+  ) {
     this.add(values);
   }
 
@@ -93,7 +96,13 @@ export class Redactor {
     let out = text;
     if (this.#forms.size > 0) {
       // Longest first, so a value that contains another is replaced whole.
-      this.#pattern ??= new RegExp([...this.#forms].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'gi');
+      this.#pattern ??= new RegExp(
+        [...this.#forms]
+          .sort((a, b) => b.length - a.length)
+          .map(escapeRegExp)
+          .join('|'),
+        'gi',
+      );
       out = out.replace(this.#pattern, REDACTED);
     }
     for (const { pattern, replace } of CREDENTIAL_PATTERNS) out = out.replace(pattern, replace);

@@ -12,7 +12,10 @@ export type SecretOperation = 'create' | 'put' | 'get' | 'describe' | 'delete';
 /** A secret name or reference Conveyor does not accept: characters, length, prefix, ARN shape. */
 export class InvalidSecretNameError extends DeployError {
   readonly category = 'input' as const;
-  constructor(readonly subject: string, readonly reason: string) {
+  constructor(
+    readonly subject: string,
+    readonly reason: string,
+  ) {
     super(`invalid secret name or ARN "${subject}": ${reason}`);
     this.name = 'InvalidSecretNameError';
   }
@@ -21,7 +24,10 @@ export class InvalidSecretNameError extends DeployError {
 /** A value Conveyor does not store (empty, too large) or tags it refuses; the message never holds the value. */
 export class InvalidSecretValueError extends DeployError {
   readonly category = 'input' as const;
-  constructor(readonly subject: string, readonly reason: string) {
+  constructor(
+    readonly subject: string,
+    readonly reason: string,
+  ) {
     super(`invalid value for secret "${subject}": ${reason}`);
     this.name = 'InvalidSecretValueError';
   }
@@ -33,7 +39,11 @@ export class InvalidSecretValueError extends DeployError {
  */
 export class SecretNotFoundError extends DeployError {
   readonly category = 'input' as const;
-  constructor(readonly subject: string, readonly operation: SecretOperation, options?: ErrorOptions) {
+  constructor(
+    readonly subject: string,
+    readonly operation: SecretOperation,
+    options?: ErrorOptions,
+  ) {
     super(`secret "${subject}" does not exist (${operation})`, options);
     this.name = 'SecretNotFoundError';
   }
@@ -45,7 +55,11 @@ export class SecretNotFoundError extends DeployError {
  */
 export class SecretDeletedError extends DeployError {
   readonly category = 'conflict' as const;
-  constructor(readonly subject: string, readonly operation: SecretOperation, options?: ErrorOptions) {
+  constructor(
+    readonly subject: string,
+    readonly operation: SecretOperation,
+    options?: ErrorOptions,
+  ) {
     super(`secret "${subject}" is scheduled for deletion; restore it before ${operation === 'get' ? 'reading' : 'changing'} it`, options);
     this.name = 'SecretDeletedError';
   }
@@ -54,11 +68,13 @@ export class SecretDeletedError extends DeployError {
 /** A secret with this name exists already (possibly scheduled for deletion, which still holds the name). */
 export class SecretExistsError extends DeployError {
   readonly category = 'conflict' as const;
-  constructor(readonly subject: string, readonly scheduledForDeletion: boolean, options?: ErrorOptions) {
+  constructor(
+    readonly subject: string,
+    readonly scheduledForDeletion: boolean,
+    options?: ErrorOptions,
+  ) {
     super(
-      scheduledForDeletion
-        ? `secret "${subject}" is scheduled for deletion and still holds its name; restore it or wait for the recovery window to end`
-        : `secret "${subject}" already exists`,
+      scheduledForDeletion ? `secret "${subject}" is scheduled for deletion and still holds its name; restore it or wait for the recovery window to end` : `secret "${subject}" already exists`,
       options,
     );
     this.name = 'SecretExistsError';
@@ -68,7 +84,12 @@ export class SecretExistsError extends DeployError {
 /** The caller may not do this (IAM denied it, or the encryption key could not be used). */
 export class SecretAccessError extends DeployError {
   readonly category = 'access' as const;
-  constructor(readonly subject: string, readonly operation: SecretOperation, readonly code: string, options?: ErrorOptions) {
+  constructor(
+    readonly subject: string,
+    readonly operation: SecretOperation,
+    readonly code: string,
+    options?: ErrorOptions,
+  ) {
     super(`access to secret "${subject}" refused (${operation}): ${code}`, options);
     this.name = 'SecretAccessError';
   }
@@ -77,7 +98,12 @@ export class SecretAccessError extends DeployError {
 /** The service refused the request as invalid for another reason than the ones above; `code` is its error code. */
 export class SecretRequestRejectedError extends DeployError {
   readonly category = 'input' as const;
-  constructor(readonly subject: string, readonly operation: SecretOperation, readonly code: string, options?: ErrorOptions) {
+  constructor(
+    readonly subject: string,
+    readonly operation: SecretOperation,
+    readonly code: string,
+    options?: ErrorOptions,
+  ) {
     super(`the secret store rejected ${operation} of "${subject}": ${code}`, options);
     this.name = 'SecretRequestRejectedError';
   }
@@ -86,7 +112,12 @@ export class SecretRequestRejectedError extends DeployError {
 /** Throttling, 5xx, timeouts, a connection that failed: worth retrying with backoff. */
 export class SecretsUnavailableError extends DeployError {
   readonly category = 'unavailable' as const;
-  constructor(readonly subject: string, readonly operation: SecretOperation, readonly code: string, options?: ErrorOptions) {
+  constructor(
+    readonly subject: string,
+    readonly operation: SecretOperation,
+    readonly code: string,
+    options?: ErrorOptions,
+  ) {
     super(`the secret store is unavailable (${operation} of "${subject}"): ${code}; retry later`, options);
     this.name = 'SecretsUnavailableError';
   }
@@ -95,7 +126,12 @@ export class SecretsUnavailableError extends DeployError {
 /** Anything else the store threw: reported as `internal`, never retried blindly. */
 export class SecretStoreError extends DeployError {
   readonly category = 'internal' as const;
-  constructor(readonly subject: string, readonly operation: SecretOperation, readonly code: string, options?: ErrorOptions) {
+  constructor(
+    readonly subject: string,
+    readonly operation: SecretOperation,
+    readonly code: string,
+    options?: ErrorOptions,
+  ) {
     super(`the secret store failed (${operation} of "${subject}"): ${code}`, options);
     this.name = 'SecretStoreError';
   }
@@ -106,7 +142,11 @@ export class SecretStoreError extends DeployError {
  * request id (what support needs), nothing of the request or the response body.
  */
 export class SecretStoreFailure extends Error {
-  constructor(readonly code: string, readonly status?: number, readonly requestId?: string) {
+  constructor(
+    readonly code: string,
+    readonly status?: number,
+    readonly requestId?: string,
+  ) {
     super(`${code}${status ? ` (HTTP ${status})` : ''}${requestId ? ` request ${requestId}` : ''}`);
     this.name = 'SecretStoreFailure';
   }

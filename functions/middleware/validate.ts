@@ -61,10 +61,7 @@ function parseJson(text: string | undefined): { value?: unknown; problem?: strin
   }
 }
 
-export function validateHttp<B = undefined, P = undefined, Q = undefined>(
-  schemas: HttpSchemas<B, P, Q>,
-  options: { maxBodyBytes?: number } = {},
-): MiddlewareObj<APIGatewayProxyEventV2> {
+export function validateHttp<B = undefined, P = undefined, Q = undefined>(schemas: HttpSchemas<B, P, Q>, options: { maxBodyBytes?: number } = {}): MiddlewareObj<APIGatewayProxyEventV2> {
   return {
     before: async (request) => {
       const event = request.event;

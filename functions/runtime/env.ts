@@ -7,7 +7,10 @@
 
 /** Thrown at cold start when the function is misconfigured; a deploy-time bug, never the caller's. */
 export class MissingConfigurationError extends Error {
-  constructor(readonly variable: string, detail = 'is not set') {
+  constructor(
+    readonly variable: string,
+    detail = 'is not set',
+  ) {
     super(`environment variable ${variable} ${detail}`);
     this.name = 'MissingConfigurationError';
   }

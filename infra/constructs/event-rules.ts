@@ -56,7 +56,7 @@ export class PipelineEventRules extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     });
-    acknowledge(this.deadLetters, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the event rule targets and of their functions\' asynchronous invocations.');
+    acknowledge(this.deadLetters, 'AwsSolutions-SQS3', "This queue is itself the dead-letter queue of the event rule targets and of their functions' asynchronous invocations.");
 
     const configured = new Set<string>();
     for (const spec of rules) {

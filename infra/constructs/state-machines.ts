@@ -146,7 +146,8 @@ export class PipelineStateMachines extends Construct {
     });
 
     // Only the catalog's functions for this machine, unqualified (the ASL names them by ARN).
-    if (functions.length) stateMachine.addToRolePolicy(new iam.PolicyStatement({ sid: 'InvokeTaskFunctions', actions: ['lambda:InvokeFunction'], resources: functions.map(({ fn }) => fn.functionArn) }));
+    if (functions.length)
+      stateMachine.addToRolePolicy(new iam.PolicyStatement({ sid: 'InvokeTaskFunctions', actions: ['lambda:InvokeFunction'], resources: functions.map(({ fn }) => fn.functionArn) }));
     for (const { name } of nested) this.grantNested(stateMachine, refs, name);
     if (nested.length && asl.includes(SYNC_INTEGRATION)) {
       const rule = Stack.of(this).formatArn({ service: 'events', resource: 'rule', resourceName: SYNC_RULE_NAME });
@@ -175,6 +176,6 @@ function checkPlaceholders(spec: StateMachineSpec, asl: string, provided: string
   const used = new Set([...asl.matchAll(PLACEHOLDER)].map((match) => match[1]!));
   const missing = [...used].filter((name) => !provided.includes(name));
   const unused = provided.filter((name) => !used.has(name));
-  if (missing.length) throw new Error(`state machine "${spec.name}": ${spec.file} uses ${missing.map((n) => '${' + n + '}').join(', ')} but the catalog maps no function or state machine to it`);
+  if (missing.length) throw new Error(`state machine "${spec.name}": ${spec.file} uses ${missing.map((n) => `\${${n}}`).join(', ')} but the catalog maps no function or state machine to it`);
   if (unused.length) throw new Error(`state machine "${spec.name}": the catalog maps ${unused.join(', ')}, which ${spec.file} does not use`);
 }

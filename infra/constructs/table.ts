@@ -5,11 +5,11 @@
  * and kept when the stack is deleted.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, ProjectionType, TableV2, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
+import { type Attribute, AttributeType, Billing, ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { tableDefinition, type KeyDefinition, type TableDefinition } from '#adapters/dynamodb/table.ts';
+import { type KeyDefinition, type TableDefinition, tableDefinition } from '#adapters/dynamodb/table.ts';
 import { CONFIG_VARIABLES } from '#functions/runtime/deps.ts';
 
 /**

@@ -9,23 +9,10 @@
 import { pathOf } from '#cli/api/client.ts';
 import { importContext } from '#cli/commands/kubeconfig-import.ts';
 import { ADMIN_CONTEXT } from '#sandbox/kubeconfig.ts';
-import {
-  ADMIN,
-  ADMIN_PROJECT,
-  ADMIN_TARGET,
-  APP_ENVIRONMENTS,
-  APP_TAG,
-  appTargetId,
-  appTargetName,
-  DEPLOYER,
-  DEPLOYER_TOKEN_SECRET,
-  ENVIRONMENTS,
-  LIFECYCLES,
-  namespaceOf,
-} from './definitions.ts';
+import { ADMIN, ADMIN_PROJECT, ADMIN_TARGET, APP_ENVIRONMENTS, APP_TAG, appTargetId, appTargetName, DEPLOYER, DEPLOYER_TOKEN_SECRET, ENVIRONMENTS, LIFECYCLES, namespaceOf } from './definitions.ts';
 import { deploymentOf, follow, newProgress } from './follow.ts';
-import { createRelease, upsert } from './setup.ts';
 import { DemoFailedError, type DemoSession } from './session.ts';
+import { createRelease, upsert } from './setup.ts';
 
 type Health = {
   reachable: boolean;
@@ -57,7 +44,14 @@ export async function configureAdminTarget(s: DemoSession): Promise<Cluster> {
   const cluster = { url: imported.url, caPem: imported.caPem };
   const account = await upsert(s.as.admin, '/accounts', ADMIN_TARGET.accountId, { name: ADMIN_TARGET.accountName, kind: 'token', token: imported.account.token }, false);
   s.say(`  account ${ADMIN_TARGET.accountId}: the cluster admin's token from context ${ADMIN_CONTEXT} of ${s.context.kubeconfig}: ${account} (kept in Secrets Manager, never shown)`);
-  const target = await upsert(s.as.admin, '/targets', ADMIN_TARGET.id, { url: cluster.url, admin: true, accountId: ADMIN_TARGET.accountId, caPem: cluster.caPem, environments: ADMIN_TARGET.environments, tags: ADMIN_TARGET.tags });
+  const target = await upsert(s.as.admin, '/targets', ADMIN_TARGET.id, {
+    url: cluster.url,
+    admin: true,
+    accountId: ADMIN_TARGET.accountId,
+    caPem: cluster.caPem,
+    environments: ADMIN_TARGET.environments,
+    tags: ADMIN_TARGET.tags,
+  });
   s.say(`  target ${ADMIN_TARGET.id}: ${cluster.url}, admin (any namespace, no namespace of its own), environment Admin, tag ${ADMIN_TARGET.tags.join(', ')}: ${target}`);
   await checkTarget(s, ADMIN_TARGET.id);
   return cluster;

@@ -4,7 +4,7 @@
  * state, task log, every step × target with its object status, the approval it waits for —
  * printed as it happens with the CLI's own progress view (cli/deploy/progress.ts).
  */
-import { pathOf, type ApiClient } from '#cli/api/client.ts';
+import { type ApiClient, pathOf } from '#cli/api/client.ts';
 import { DeploymentProgress, type DeploymentView } from '#cli/deploy/progress.ts';
 import { isFinalState } from '#cli/deploy/wait.ts';
 import type { Writer } from '#cli/output.ts';
@@ -62,14 +62,24 @@ export function indented(out: Writer, indent = '    '): Writer {
  * Follows deployment `id`, printing its progress, until `stop(view)` (by default: a final state).
  * The last view; an error when `timeoutMs` passes first.
  */
-export async function follow(api: ApiClient, id: string, progress: DeploymentProgress, stop: (view: DeploymentView) => boolean = (v) => isFinalState(v.deployment.state), timeoutMs = FOLLOW_TIMEOUT_MS): Promise<DeploymentView> {
+export async function follow(
+  api: ApiClient,
+  id: string,
+  progress: DeploymentProgress,
+  stop: (view: DeploymentView) => boolean = (v) => isFinalState(v.deployment.state),
+  timeoutMs = FOLLOW_TIMEOUT_MS,
+): Promise<DeploymentView> {
   let last: DeploymentView | undefined;
   try {
-    return await until(async () => {
-      last = await api.get<DeploymentView>(pathOf('/deployments/{deploymentId}', { deploymentId: id }));
-      progress.update(last);
-      return stop(last) ? last : undefined;
-    }, `deployment ${id}`, timeoutMs);
+    return await until(
+      async () => {
+        last = await api.get<DeploymentView>(pathOf('/deployments/{deploymentId}', { deploymentId: id }));
+        progress.update(last);
+        return stop(last) ? last : undefined;
+      },
+      `deployment ${id}`,
+      timeoutMs,
+    );
   } catch (error) {
     if (last) (error as Error).message += ` (it is ${last.deployment.state})`;
     throw error;

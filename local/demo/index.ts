@@ -20,16 +20,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { pathOf } from '#cli/api/client.ts';
 import { isFinalState } from '#cli/deploy/wait.ts';
-import { publishImagePush } from '../aws/events/ecr.ts';
 import { normalizeDeploymentId } from '#domain/containers/names.ts';
 import { DEPLOYMENT_ID_LABEL } from '#domain/containers/spec.ts';
+import { publishImagePush } from '../aws/events/ecr.ts';
 import { configureAdminTarget, configureAppTargets, configureEnvironments, runAdminProject } from './cluster-setup.ts';
 import { APP, APPROVAL_STEP, BROKEN_PROBE_COMMAND, BROKEN_TAG, DEVELOPMENT, GOOD_TAG, httpdProject, namespaceOf, PRODUCTION, repositoryUri } from './definitions.ts';
 import { deploymentOf, follow, newProgress, releaseOfPush } from './follow.ts';
+import { type DemoContext, DemoFailedError, type DemoSession, openSession } from './session.ts';
 import { upsert } from './setup.ts';
-import { DemoFailedError, openSession, type DemoContext, type DemoSession } from './session.ts';
 
-export { DemoFailedError, type DemoContext } from './session.ts';
+export { type DemoContext, DemoFailedError } from './session.ts';
 
 /** What the demo did, for its caller (and tests) to check. */
 export type DemoSummary = {
@@ -51,7 +51,7 @@ type Deployed = { id: string; state: string };
 export async function runDemo(context: DemoContext): Promise<DemoSummary> {
   const started = Date.now();
   const s = openSession(context);
-  s.say('Octopus\'s Kubernetes walkthrough on the local stack, through the API as admin, release-manager, approver and auditor');
+  s.say("Octopus's Kubernetes walkthrough on the local stack, through the API as admin, release-manager, approver and auditor");
   await configureEnvironments(s);
   const cluster = await configureAdminTarget(s);
   await runAdminProject(s);
@@ -59,7 +59,9 @@ export async function runDemo(context: DemoContext): Promise<DemoSummary> {
 
   const repository = repositoryUri(context.accountId, context.region);
   s.section('The httpd project (as admin)');
-  s.say(`  project ${APP}: approval before Production only; deploy-containers "${APP}" (BlueGreen, ConfigMap item index naming #{Conveyor.Environment.Name}, LoadBalancer Service on port 80): ${await setProcess(s, repository)}`);
+  s.say(
+    `  project ${APP}: approval before Production only; deploy-containers "${APP}" (BlueGreen, ConfigMap item index naming #{Conveyor.Environment.Name}, LoadBalancer Service on port 80): ${await setProcess(s, repository)}`,
+  );
 
   s.section(`Image push ${APP}:${GOOD_TAG} → a release by itself → Development`);
   const release = await pushAndRelease(s, GOOD_TAG);
@@ -118,7 +120,9 @@ async function deployedBy(s: DemoSession, version: string, environmentId: string
 }
 
 async function promoteAndApprove(s: DemoSession, version: string): Promise<Deployed & { approvedBy?: string }> {
-  const promoted = await s.as['release-manager'].post<{ deployment: { id: string }; startedBy: string }>(pathOf('/projects/{projectId}/releases/{version}/deployments', { projectId: APP, version }), { environmentId: PRODUCTION });
+  const promoted = await s.as['release-manager'].post<{ deployment: { id: string }; startedBy: string }>(pathOf('/projects/{projectId}/releases/{version}/deployments', { projectId: APP, version }), {
+    environmentId: PRODUCTION,
+  });
   const id = promoted.deployment.id;
   s.say(`  release-manager promotes ${APP}@${version} to Production: deployment ${id} (${promoted.startedBy === 'release-lifecycle' ? 'handed to the lifecycle waiting for it' : 'started'})`);
   const progress = newProgress(s.context.out);
@@ -151,13 +155,19 @@ async function showStillServing(s: DemoSession, previousDeploymentId: string): P
   const colour = selector[DEPLOYMENT_ID_LABEL] ?? '';
   const pods = await s.kubectl.endpointPods(namespace, APP);
   s.say(`  Development keeps serving the previous version:`);
-  s.say(`    Service ${APP} selects ${Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  s.say(
+    `    Service ${APP} selects ${Object.entries(selector)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}`,
+  );
   s.say(`    its endpoints: ${pods.join(', ') || '(none)'}`);
   s.say(`  $ kubectl -n ${namespace} get pods -L ${DEPLOYMENT_ID_LABEL}`);
   for (const line of await s.kubectl.table(['-n', namespace, 'pods', '-L', DEPLOYMENT_ID_LABEL])) s.say(`    ${line}`);
   const colourPods = (await s.kubectl.run(['-n', namespace, 'get', 'pods', '-l', `${DEPLOYMENT_ID_LABEL}=${colour}`, '-o', 'jsonpath={.items[*].metadata.name}'])).split(/\s+/).filter(Boolean).sort();
   if (colour !== normalizeDeploymentId(previousDeploymentId) || !pods.length || pods.some((pod) => !colourPods.includes(pod))) {
-    throw new DemoFailedError(`the Development Service does not serve the previous colour ${normalizeDeploymentId(previousDeploymentId)} (selector ${JSON.stringify(selector)}, endpoints ${pods.join(', ')})`);
+    throw new DemoFailedError(
+      `the Development Service does not serve the previous colour ${normalizeDeploymentId(previousDeploymentId)} (selector ${JSON.stringify(selector)}, endpoints ${pods.join(', ')})`,
+    );
   }
   s.say(`  (colour ${colour}: the pods deployment ${previousDeploymentId} made)`);
   return { colour, pods };

@@ -23,7 +23,11 @@ export class Kubectl {
   /** kubectl's stdout; its stderr in the error when it fails. */
   async run(args: string[]): Promise<string> {
     try {
-      const { stdout } = await run(this.kubectlPath, args, { env: { PATH: SYSTEM_PATH, KUBECONFIG: this.kubeconfig, HOME: process.env.HOME ?? '/tmp' }, timeout: KUBECTL_TIMEOUT_MS, maxBuffer: 1024 * 1024 });
+      const { stdout } = await run(this.kubectlPath, args, {
+        env: { PATH: SYSTEM_PATH, KUBECONFIG: this.kubeconfig, HOME: process.env.HOME ?? '/tmp' },
+        timeout: KUBECTL_TIMEOUT_MS,
+        maxBuffer: 1024 * 1024,
+      });
       return stdout;
     } catch (error) {
       const stderr = (error as { stderr?: string }).stderr?.trim();

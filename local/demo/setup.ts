@@ -4,7 +4,7 @@
  * differs, and left alone when it is already as wanted. Every call goes through the HTTP API,
  * signed as the user whose role allows it, as `conveyor env create` and the like would send it.
  */
-import { pathOf, type ApiClient } from '#cli/api/client.ts';
+import { type ApiClient, pathOf } from '#cli/api/client.ts';
 import { ApiError } from '#cli/api/errors.ts';
 
 /** Versions tried past the project's counter before giving up. */

@@ -4,12 +4,12 @@
  * shared by the HTTP layer and the simulated controllers. No HTTP or auth here.
  */
 import { randomUUID } from 'node:crypto';
-import { alreadyExists, ApiError, badRequest, forbidden, notFound, staleResourceVersion } from './errors.ts';
+import { ApiError, alreadyExists, badRequest, forbidden, notFound, staleResourceVersion } from './errors.ts';
 import { tracksGeneration } from './generation.ts';
-import { resourceKey, type ObjectStore } from './store.ts';
-import { checkStorageSize } from './storage-size.ts';
-import { apiVersionOf, type KubeObject, type ResourceType } from './types.ts';
 import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
+import { checkStorageSize } from './storage-size.ts';
+import { type ObjectStore, resourceKey } from './store.ts';
+import { apiVersionOf, type KubeObject, type ResourceType } from './types.ts';
 
 /** Which fields of an object belong to the server rather than the writer. */
 const SERVER_OWNED_METADATA = ['uid', 'creationTimestamp', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'resourceVersion'] as const;
@@ -65,7 +65,9 @@ export class Cluster {
 
   /** RFC 3339 with second precision, as Kubernetes writes timestamps. */
   timestamp(): string {
-    return this.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return this.now()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
   }
 
   tryGet(rt: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined {
@@ -218,7 +220,7 @@ export class Cluster {
   private trackManagedFields(rt: ResourceType, old: KubeObject | undefined, next: KubeObject, options: WriteOptions): void {
     if (!this.hooks.managedFields || !options.fieldManager) return;
     const managed = this.hooks.managedFields(rt, old, next, options.fieldManager, options.subresource);
-    if (managed && managed.length) next.metadata.managedFields = managed;
+    if (managed?.length) next.metadata.managedFields = managed;
     else delete next.metadata.managedFields;
   }
 

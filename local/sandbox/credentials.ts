@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createClientCertificate, type CertificateAndKey } from './auth/pki.ts';
 import { writeFileAtomic } from '../files.ts';
+import { type CertificateAndKey, createClientCertificate } from './auth/pki.ts';
 
 export const ADMIN_USER = 'sandbox-admin';
 export const CERT_USER = 'sandbox-developer';

@@ -60,8 +60,7 @@ export function qualifiedResource(group: string, plural: string): string {
   return group ? `${plural}.${group}` : plural;
 }
 
-export const notFound = (group: string, plural: string, name: string) =>
-  new ApiError(404, 'NotFound', `${qualifiedResource(group, plural)} "${name}" not found`, { name, group, kind: plural });
+export const notFound = (group: string, plural: string, name: string) => new ApiError(404, 'NotFound', `${qualifiedResource(group, plural)} "${name}" not found`, { name, group, kind: plural });
 
 export const alreadyExists = (group: string, plural: string, name: string) =>
   new ApiError(409, 'AlreadyExists', `${qualifiedResource(group, plural)} "${name}" already exists`, { name, group, kind: plural });
@@ -74,11 +73,14 @@ export const staleResourceVersion = (group: string, plural: string, name: string
 
 export const badRequest = (message: string) => new ApiError(400, 'BadRequest', message);
 
-export const methodNotAllowed = (message = 'the server does not allow this method on the requested resource') =>
-  new ApiError(405, 'MethodNotAllowed', message);
+export const methodNotAllowed = (message = 'the server does not allow this method on the requested resource') => new ApiError(405, 'MethodNotAllowed', message);
 
 export const unsupportedMediaType = (contentType: string) =>
-  new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got ${contentType})`);
+  new ApiError(
+    415,
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got ${contentType})`,
+  );
 
 export const gone = (message: string) => new ApiError(410, 'Expired', message);
 
@@ -91,12 +93,12 @@ export const pathNotFound = () => new ApiError(404, 'NotFound', 'the server coul
 export const internalError = (message = 'an internal error occurred') => new ApiError(500, 'InternalError', message);
 
 export const invalid = (kind: string, group: string, name: string, causes: { field: string; message: string; reason?: string }[]) =>
-  new ApiError(
-    422,
-    'Invalid',
-    `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
-    { name, group, kind, causes: causes.map((c) => ({ reason: c.reason ?? 'FieldValueInvalid', message: c.message, field: c.field })) },
-  );
+  new ApiError(422, 'Invalid', `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`, {
+    name,
+    group,
+    kind,
+    causes: causes.map((c) => ({ reason: c.reason ?? 'FieldValueInvalid', message: c.message, field: c.field })),
+  });
 
 /**
  * The change log in the data directory is damaged before its end. (An incomplete record at

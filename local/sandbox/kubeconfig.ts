@@ -30,10 +30,6 @@ export function buildKubeconfig(server: string, caPem: string, users: Kubeconfig
       { name: `sandbox-${users.certUser.name}`, user: { 'client-certificate-data': b64(users.certUser.certPem), 'client-key-data': b64(users.certUser.keyPem) } },
       { name: `sandbox-${users.basicUser.username}`, user: { username: users.basicUser.username, password: users.basicUser.password } },
     ],
-    contexts: [
-      context(ADMIN_CONTEXT, 'sandbox-admin'),
-      context(CERT_CONTEXT, `sandbox-${users.certUser.name}`),
-      context(BASIC_CONTEXT, `sandbox-${users.basicUser.username}`),
-    ],
+    contexts: [context(ADMIN_CONTEXT, 'sandbox-admin'), context(CERT_CONTEXT, `sandbox-${users.certUser.name}`), context(BASIC_CONTEXT, `sandbox-${users.basicUser.username}`)],
   });
 }

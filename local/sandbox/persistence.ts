@@ -15,14 +15,14 @@
  * Stray temporary files of a killed process are never read.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { syncDirectory, temporaryName, writeFileAtomicAsync } from '../files.ts';
-import { open, rename, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, open, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { syncDirectory, temporaryName, writeFileAtomicAsync } from '../files.ts';
 import { CorruptLogError } from './errors.ts';
 import type { DurabilityPort } from './http/ports.ts';
 import type { ObjectStore, StoreEvent } from './store.ts';
 import type { KubeObject } from './types.ts';
-import { decodeLog, WriteAheadLog, type ChangeRecord, type LogFile } from './wal.ts';
+import { type ChangeRecord, decodeLog, type LogFile, WriteAheadLog } from './wal.ts';
 
 export const SNAPSHOT_FILE = 'state.json';
 export const LOG_FILE = 'state.log';

@@ -2,34 +2,35 @@
  * Assembles and starts the sandbox cluster: store (optionally persisted), schema registry,
  * PKI and credentials, authentication and RBAC, the HTTPS API, and the simulated controllers.
  */
+
+import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { writeFileAtomic } from '../files.ts';
+import { StoreAccess } from './adapters/access.ts';
+import { RegistryDocuments } from './adapters/registry-port.ts';
+import { VirtualResources } from './adapters/virtual.ts';
+import { SchemaWrites } from './adapters/writes.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { BasicUsers } from './auth/basic.ts';
 import type { EksAuthConfig } from './auth/eks.ts';
 import { loadOrCreatePki } from './auth/pki.ts';
 import { bootstrapRbac } from './auth/rbac.ts';
 import { ServiceAccountTokenIssuer, type ServiceAccountTokenLookups } from './auth/tokens.ts';
-import { StoreAccess } from './adapters/access.ts';
-import { RegistryDocuments } from './adapters/registry-port.ts';
-import { VirtualResources } from './adapters/virtual.ts';
-import { SchemaWrites } from './adapters/writes.ts';
 import { Cluster } from './cluster.ts';
 import { ContainerLogs } from './controllers/container-logs.ts';
 import { startControllers, type Timings } from './controllers/index.ts';
-import { admitPersistentVolumeClaim } from './controllers/storage.ts';
 import { assignServiceAddresses } from './controllers/service-addresses.ts';
+import { admitPersistentVolumeClaim } from './controllers/storage.ts';
 import { ADMIN_USER, BASIC_USER, CERT_USER, CERT_USER_GROUP, EKS_CLUSTER_NAME, EKS_REGION, loadOrCreateCredentials, type SandboxCredentials } from './credentials.ts';
 import { FaultInjector, type FaultRule } from './faults.ts';
 import { createRequestHandler } from './http/handler.ts';
-import { DEFAULT_LOG_LEVEL, openLogSink, SandboxLogger, type LogLevel } from './http/request-log.ts';
+import { DEFAULT_LOG_LEVEL, type LogLevel, openLogSink, SandboxLogger } from './http/request-log.ts';
 import { ResourceHandlers } from './http/resources.ts';
 import { buildKubeconfig } from './kubeconfig.ts';
 import { generateJobSelector } from './openapi/defaults.ts';
 import { ResourceRegistry } from './openapi/registry.ts';
-import { writeFileAtomic } from '../files.ts';
 import { Persistence } from './persistence.ts';
 import { ObjectStore } from './store.ts';
 import type { KubeObject, ResourceType } from './types.ts';
@@ -155,7 +156,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (!process.env.NOWARM) documents.warm();
   const faults = new FaultInjector(options.faults ?? []);
   const virtual = new VirtualResources({ cluster, issuer, authenticator, rbac: access.source(), serviceAccountType: () => find('', 'ServiceAccount') });
-  const handler = createRequestHandler({ registry: documents, auth: access, faults, resources: new ResourceHandlers(cluster, writes, virtual), durability: persistence, log, logger, podLogs: { cluster, logs: containerLogs } });
+  const handler = createRequestHandler({
+    registry: documents,
+    auth: access,
+    faults,
+    resources: new ResourceHandlers(cluster, writes, virtual),
+    durability: persistence,
+    log,
+    logger,
+    podLogs: { cluster, logs: containerLogs },
+  });
 
   const server: Server = createServer({ key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: false, keepAliveTimeout: 120_000 }, handler);
   // Every TCP socket, including ones still in the TLS handshake, which closeAllConnections()
@@ -258,10 +268,7 @@ function bootstrap(cluster: Cluster, find: (group: string, kind: string) => Reso
   const clusterRole = find(RBAC_GROUP, 'ClusterRole');
   const binding = find(RBAC_GROUP, 'ClusterRoleBinding');
   for (const role of clusterRoles) if (!cluster.tryGet(clusterRole, undefined, role.metadata.name!)) cluster.create(clusterRole, undefined, role);
-  const own = [
-    sandboxBinding('sandbox-developers-edit', 'edit', { kind: 'Group', name: CERT_USER_GROUP }),
-    sandboxBinding('sandbox-viewer-view', 'view', { kind: 'User', name: BASIC_USER }),
-  ];
+  const own = [sandboxBinding('sandbox-developers-edit', 'edit', { kind: 'Group', name: CERT_USER_GROUP }), sandboxBinding('sandbox-viewer-view', 'view', { kind: 'User', name: BASIC_USER })];
   for (const b of [...clusterRoleBindings, ...own]) if (!cluster.tryGet(binding, undefined, b.metadata.name!)) cluster.create(binding, undefined, b);
 }
 

@@ -5,9 +5,7 @@
 import { badRequest } from './errors.ts';
 import type { KubeObject } from './types.ts';
 
-type Requirement =
-  | { key: string; op: 'in' | 'notin'; values: string[] }
-  | { key: string; op: 'exists' | '!' };
+type Requirement = { key: string; op: 'in' | 'notin'; values: string[] } | { key: string; op: 'exists' | '!' };
 
 export type Matcher = (object: KubeObject) => boolean;
 
@@ -15,7 +13,7 @@ const matchAll: Matcher = () => true;
 
 /** Parses a label selector string; throws a 400 naming the bad part. */
 export function parseLabelSelector(selector: string | undefined): Matcher {
-  if (!selector || !selector.trim()) return matchAll;
+  if (!selector?.trim()) return matchAll;
   const requirements = splitTopLevel(selector).map(parseRequirement);
   return (object) => {
     const labels = object.metadata.labels ?? {};
@@ -42,11 +40,15 @@ export function matchesLabelSelector(labels: Record<string, string> | undefined,
     const present = Object.hasOwn(l, e.key);
     const values = e.values ?? [];
     const ok =
-      e.operator === 'In' ? present && values.includes(l[e.key]!)
-      : e.operator === 'NotIn' ? !present || !values.includes(l[e.key]!)
-      : e.operator === 'Exists' ? present
-      : e.operator === 'DoesNotExist' ? !present
-      : false;
+      e.operator === 'In'
+        ? present && values.includes(l[e.key]!)
+        : e.operator === 'NotIn'
+          ? !present || !values.includes(l[e.key]!)
+          : e.operator === 'Exists'
+            ? present
+            : e.operator === 'DoesNotExist'
+              ? !present
+              : false;
     if (!ok) return false;
   }
   return true;
@@ -61,7 +63,19 @@ const COMMON_FIELD_LABELS = ['metadata.name', 'metadata.namespace'];
  */
 const FIELD_LABELS: Record<string, string[]> = {
   Pod: ['spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'spec.hostNetwork', 'status.phase', 'status.podIP', 'status.nominatedNodeName'],
-  Event: ['involvedObject.kind', 'involvedObject.namespace', 'involvedObject.name', 'involvedObject.uid', 'involvedObject.apiVersion', 'involvedObject.resourceVersion', 'involvedObject.fieldPath', 'reason', 'reportingComponent', 'source', 'type'],
+  Event: [
+    'involvedObject.kind',
+    'involvedObject.namespace',
+    'involvedObject.name',
+    'involvedObject.uid',
+    'involvedObject.apiVersion',
+    'involvedObject.resourceVersion',
+    'involvedObject.fieldPath',
+    'reason',
+    'reportingComponent',
+    'source',
+    'type',
+  ],
   Secret: ['type'],
   Namespace: ['status.phase'],
   Node: ['spec.unschedulable'],
@@ -76,7 +90,7 @@ const FIELD_LABELS: Record<string, string[]> = {
  * kind (internal callers), any dotted path may be compared.
  */
 export function parseFieldSelector(selector: string | undefined, kind?: string): Matcher {
-  if (!selector || !selector.trim()) return matchAll;
+  if (!selector?.trim()) return matchAll;
   const allowed = kind === undefined ? undefined : new Set([...COMMON_FIELD_LABELS, ...(FIELD_LABELS[kind] ?? [])]);
   const terms = selector.split(',').map((term) => {
     const m = /^\s*([A-Za-z0-9_.\-/]+)\s*(==|=|!=)\s*(.*?)\s*$/.exec(term);
@@ -95,7 +109,7 @@ export function parseFieldSelector(selector: string | undefined, kind?: string):
 }
 
 function matchesRequirement(labels: Record<string, string>, r: Requirement): boolean {
-  const has = Object.prototype.hasOwnProperty.call(labels, r.key);
+  const has = Object.hasOwn(labels, r.key);
   switch (r.op) {
     case 'exists':
       return has;
@@ -125,13 +139,21 @@ function splitTopLevel(selector: string): string[] {
   return parts.map((p) => p.trim()).filter(Boolean);
 }
 
-const LABEL_KEY = /^([a-z0-9A-Z]([a-z0-9A-Z.\-]*[a-z0-9A-Z])?\/)?[a-z0-9A-Z]([a-z0-9A-Z._\-]*[a-z0-9A-Z])?$/;
+const LABEL_KEY = /^([a-z0-9A-Z]([a-z0-9A-Z.-]*[a-z0-9A-Z])?\/)?[a-z0-9A-Z]([a-z0-9A-Z._-]*[a-z0-9A-Z])?$/;
 
 function parseRequirement(text: string): Requirement {
   let m = /^!\s*(\S+)$/.exec(text);
   if (m) return { key: checkKey(m[1]!, text), op: '!' };
   m = /^(\S+)\s+(in|notin)\s*\((.*)\)$/.exec(text);
-  if (m) return { key: checkKey(m[1]!, text), op: m[2] as 'in' | 'notin', values: m[3]!.split(',').map((v) => v.trim()).filter(Boolean) };
+  if (m)
+    return {
+      key: checkKey(m[1]!, text),
+      op: m[2] as 'in' | 'notin',
+      values: m[3]!
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean),
+    };
   m = /^([^=!\s]+)\s*(==|=|!=)\s*(\S*)$/.exec(text);
   if (m) {
     const key = checkKey(m[1]!, text);

@@ -15,9 +15,7 @@ import { CorruptLogError, LogWriteError } from './errors.ts';
 import type { KubeObject } from './types.ts';
 
 /** One store change: the object as written (carrying its resourceVersion), or the key of a removed one. */
-export type ChangeRecord =
-  | { rv: number; resource: string; object: KubeObject }
-  | { rv: number; resource: string; removed: { namespace?: string; name: string } };
+export type ChangeRecord = { rv: number; resource: string; object: KubeObject } | { rv: number; resource: string; removed: { namespace?: string; name: string } };
 
 /** A record read back from a log file, with the byte offset its frame starts at. */
 export type LoggedRecord = { record: ChangeRecord; offset: number };

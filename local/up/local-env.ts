@@ -18,10 +18,7 @@ export function shellQuote(value: string): string {
 }
 
 export function localEnvText(values: LocalEnvValues): string {
-  const header = [
-    '# The local Conveyor stack on this machine, written by `conveyor up` at each start (ports may change).',
-    '# Use it with: source .conveyor/local.env',
-  ];
+  const header = ['# The local Conveyor stack on this machine, written by `conveyor up` at each start (ports may change).', '# Use it with: source .conveyor/local.env'];
   return `${[...header, ...Object.entries(values).map(([name, value]) => `export ${name}=${shellQuote(value)}`)].join('\n')}\n`;
 }
 

@@ -11,7 +11,7 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog } from '#functions/catalog.ts';
 import { FIXTURE_ENTRY } from './fixtures/catalog.ts';
-import { nagFindings, synthesize, type Synthesized } from './support.ts';
+import { nagFindings, type Synthesized, synthesize } from './support.ts';
 
 const CATALOG: Catalog = {
   functions: [{ name: 'bundled', entry: FIXTURE_ENTRY, description: 'bundled for real', access: { table: 'read' } }],

@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG } from '#functions/catalog.ts';
 import { WILDCARD_RESOURCE_ACTIONS } from '../../infra/constructs/nag.ts';
-import { allStatements, logicalId, nagFindings, synthesize, type Synthesized } from './support.ts';
+import { allStatements, logicalId, nagFindings, type Synthesized, synthesize } from './support.ts';
 
 let synth: Synthesized;
 

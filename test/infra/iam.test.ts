@@ -11,7 +11,7 @@ import { WILDCARD_RESOURCE_ACTIONS } from '../../infra/constructs/nag.ts';
 import { SYNC_RULE_NAME } from '../../infra/constructs/state-machines.ts';
 import { STACK_NAME } from '../../infra/stack.ts';
 import { FIXTURE_CATALOG } from './fixtures/catalog.ts';
-import { actionsOf, allStatements, logicalId, statementsByRole, synthesize, type FlatStatement, type Synthesized } from './support.ts';
+import { actionsOf, allStatements, type FlatStatement, logicalId, type Synthesized, statementsByRole, synthesize } from './support.ts';
 
 const ARN_PREFIX = 'arn:<AWS::Partition>';
 
@@ -72,7 +72,10 @@ describe('function roles', () => {
       expect(sorted(actionsOf(statements, 'dynamodb')), spec.name).toEqual(sorted(expected));
       for (const statement of statements) {
         const allowed = statement.actions.every((action) => action === 'dynamodb:Query') ? [tableArn(), ...indexes] : [tableArn()];
-        expect(statement.resources.every((resource) => allowed.includes(resource)), `${spec.name}: ${statement.resources}`).toBe(true);
+        expect(
+          statement.resources.every((resource) => allowed.includes(resource)),
+          `${spec.name}: ${statement.resources}`,
+        ).toBe(true);
       }
       if (spec.access.table) expect(statements.some((statement) => sorted(statement.resources).join() === sorted(indexes).join())).toBe(true);
     }
@@ -93,7 +96,10 @@ describe('function roles', () => {
     for (const spec of FIXTURE_CATALOG.functions) {
       const statements = statementsOf(spec.name);
       const assume = statements.filter((statement) => statement.actions.includes('sts:AssumeRole'));
-      expect(assume.flatMap((statement) => statement.resources), spec.name).toEqual(spec.access.eks ? [deployers] : []);
+      expect(
+        assume.flatMap((statement) => statement.resources),
+        spec.name,
+      ).toEqual(spec.access.eks ? [deployers] : []);
       expect(actionsOf(statements, 'eks'), spec.name).toEqual(spec.access.eks ? ['eks:DescribeCluster'] : []);
       expect(actionsOf(statements, 'sts'), spec.name).toEqual(spec.access.eks ? ['sts:AssumeRole'] : []);
     }
@@ -104,7 +110,9 @@ describe('function roles', () => {
     const other = synthesize({ ...FIXTURE_CATALOG, routes: [], eventRules: [] }, { props: { eks: { deployerAccounts: ['111111111111'] } } });
 
     // Assess
-    const resources = allStatements(other.template).filter((statement) => statement.actions.includes('sts:AssumeRole')).flatMap((statement) => statement.resources);
+    const resources = allStatements(other.template)
+      .filter((statement) => statement.actions.includes('sts:AssumeRole'))
+      .flatMap((statement) => statement.resources);
     expect(sorted(resources)).toEqual([`${ARN_PREFIX}:iam::111111111111:role/${DEPLOYER_ROLE_PATH}/*`]);
   });
 
@@ -129,13 +137,16 @@ describe('function roles', () => {
     const bus = `<${logicalId(synth.stack.node.findChild('Events').node.findChild('Bus'))}.Arn>`;
     for (const spec of FIXTURE_CATALOG.functions) {
       const statements = statementsOf(spec.name).filter((statement) => statement.actions.includes('events:PutEvents'));
-      expect(statements.flatMap((statement) => statement.resources), spec.name).toEqual(spec.access.events ? [bus] : []);
+      expect(
+        statements.flatMap((statement) => statement.resources),
+        spec.name,
+      ).toEqual(spec.access.events ? [bus] : []);
     }
   });
 });
 
 describe('state machine roles', () => {
-  it('invoke exactly the catalog\'s functions of their machine', () => {
+  it("invoke exactly the catalog's functions of their machine", () => {
     for (const spec of FIXTURE_CATALOG.stateMachines) {
       const role = logicalId(synth.stack.stateMachines.byName.get(spec.name)!.role);
       const invoke = byRole.get(role)!.filter((statement) => statement.actions.includes('lambda:InvokeFunction'));

@@ -16,7 +16,7 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from '#functions/runtime/observabilit
 import { FUNCTION_DEFAULTS, FUNCTION_RUNTIME, KUBECTL_LAYER_ENVIRONMENT, POWERTOOLS_ENVIRONMENT } from '../../infra/constructs/catalog-function.ts';
 import { API_THROTTLE } from '../../infra/constructs/http-api.ts';
 import { FIXTURE_CATALOG, FIXTURE_ENTRY } from './fixtures/catalog.ts';
-import { logicalId, nagFindings, synthesize, type Synthesized } from './support.ts';
+import { logicalId, nagFindings, type Synthesized, synthesize } from './support.ts';
 
 /** An acknowledgement says why, in a sentence. */
 const MIN_REASON_LENGTH = 40;
@@ -83,13 +83,16 @@ describe('functions', () => {
     const variables = functionResource('releases-api').props['Environment']['Variables'];
 
     // Assess: a variable's ARN names the machine that the catalog name maps to.
-    for (const [name, variable] of [['deployment', 'DEPLOYMENT_STATE_MACHINE_ARN'], ['release-lifecycle', 'RELEASE_LIFECYCLE_STATE_MACHINE_ARN']] as const) {
+    for (const [name, variable] of [
+      ['deployment', 'DEPLOYMENT_STATE_MACHINE_ARN'],
+      ['release-lifecycle', 'RELEASE_LIFECYCLE_STATE_MACHINE_ARN'],
+    ] as const) {
       const machine = resources[logicalId(synth.stack.stateMachines.byName.get(name)!)]!;
       expect(JSON.stringify(variables[variable])).toContain(`:stateMachine:${machine.Properties['StateMachineName']}"`);
     }
   });
 
-  it('names the same service and metrics namespace as the handlers\' Powertools', () => {
+  it("names the same service and metrics namespace as the handlers' Powertools", () => {
     expect(POWERTOOLS_ENVIRONMENT.POWERTOOLS_SERVICE_NAME).toBe(SERVICE_NAME);
     expect(POWERTOOLS_ENVIRONMENT.POWERTOOLS_METRICS_NAMESPACE).toBe(METRICS_NAMESPACE);
     // Events carry request bodies (account credentials on their way to Secrets Manager).
@@ -170,7 +173,7 @@ describe('HTTP API', () => {
 });
 
 describe('state machines', () => {
-  it('keeps each ASL inline and fills every placeholder with the catalog\'s function or state machine', () => {
+  it("keeps each ASL inline and fills every placeholder with the catalog's function or state machine", () => {
     for (const spec of FIXTURE_CATALOG.stateMachines) {
       // Prepare
       const props = resources[logicalId(synth.stack.stateMachines.byName.get(spec.name)!)]!.Properties;
@@ -261,7 +264,7 @@ describe('event rules', () => {
     expect(target['RetryPolicy']['MaximumRetryAttempts']).toBeGreaterThan(0);
   });
 
-  it('dead-letters the function\'s own failed asynchronous invocations to the same queue', () => {
+  it("dead-letters the function's own failed asynchronous invocations to the same queue", () => {
     const [config] = Object.values(synth.template.findResources('AWS::Lambda::EventInvokeConfig'));
     expect(config!['Properties']['FunctionName']).toEqual({ Ref: functionResource('on-image-push').id });
     expect(config!['Properties']['DestinationConfig']['OnFailure']['Destination']).toEqual({ 'Fn::GetAtt': [logicalId(synth.stack.eventRules.deadLetters!), 'Arn'] });

@@ -4,14 +4,15 @@
  * back in a form tests can assert on. Bundling is skipped unless asked for (context
  * `aws:cdk:bundling-stacks` = []): the template is the same, only the code asset is not built.
  */
+
+import type { CfnResource } from 'aws-cdk-lib';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { CfnResource } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import type { IConstruct } from 'constructs';
 import type { Catalog } from '#functions/catalog.ts';
-import { ConveyorStack, STACK_NAME, type ConveyorStackProps } from '../../infra/stack.ts';
+import { ConveyorStack, type ConveyorStackProps, STACK_NAME } from '../../infra/stack.ts';
 
 /** CDK's context key naming the stacks whose assets are bundled; empty skips bundling. */
 const BUNDLING_STACKS = 'aws:cdk:bundling-stacks';

@@ -4,7 +4,7 @@
  * key, an EC key, the right key encrypted). Made once per process: RSA keys take a while.
  */
 import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
-import { createCertificateAuthority, createClientCertificate, type CertificateAndKey } from '#sandbox/auth/pki.ts';
+import { type CertificateAndKey, createCertificateAuthority, createClientCertificate } from '#sandbox/auth/pki.ts';
 
 export type TestCertificates = {
   ca: CertificateAndKey;
@@ -31,9 +31,7 @@ export function testCertificates(): TestCertificates {
   const client = createClientCertificate(ca, { username: 'test-user', groups: ['test-group'] });
   const otherRsaKeyPem = generateKeyPairSync('rsa', { modulusLength: RSA_BITS }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
   const ecKeyPem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const encryptedKeyPem = createPrivateKey(client.keyPem)
-    .export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: ENCRYPTED_KEY_PASSPHRASE })
-    .toString();
+  const encryptedKeyPem = createPrivateKey(client.keyPem).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: ENCRYPTED_KEY_PASSPHRASE }).toString();
   const clientCertDer = new X509Certificate(client.certPem).raw;
   made = { ca, client, otherRsaKeyPem, ecKeyPem, encryptedKeyPem, clientCertDer };
   return made;

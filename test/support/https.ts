@@ -2,8 +2,9 @@
  * Raw HTTPS requests to a sandbox, for protocol checks that a typed client would hide
  * (status codes, headers, exact bodies, client certificates, connection resets).
  */
-import { request as httpsRequest } from 'node:https';
+
 import type { IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 
 export type RawRequest = {
   method?: string;

@@ -5,8 +5,9 @@
  * API does (queue + start), and answering approvals and lifecycle waits the way the API does
  * (record the decision, read the token from its secret, send it).
  */
-import { queueDeployment, startDeployment } from '#functions/app/deployment-queue.ts';
+
 import type { ApplyManifestsStep, Deployment, ImageReference, Lifecycle, Phase, Project, ProjectVariable, Release, Step } from '#domain/pipeline/model.ts';
+import { queueDeployment, startDeployment } from '#functions/app/deployment-queue.ts';
 import type { KubeObject } from '#sandbox/types.ts';
 import type { PipelineHarness } from './pipeline.ts';
 
@@ -39,7 +40,12 @@ export async function deployerToken(h: PipelineHarness, namespace: string): Prom
   create('', 'Namespace', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
   await h.sandbox.sandbox.settle();
   create('', 'ServiceAccount', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: DEPLOYER, namespace } });
-  create(RBAC, 'Role', { apiVersion: `${RBAC}/v1`, kind: 'Role', metadata: { name: DEPLOYER, namespace }, rules: [{ apiGroups: ['', 'apps', 'batch', 'networking.k8s.io'], resources: ['*'], verbs: ['*'] }] });
+  create(RBAC, 'Role', {
+    apiVersion: `${RBAC}/v1`,
+    kind: 'Role',
+    metadata: { name: DEPLOYER, namespace },
+    rules: [{ apiGroups: ['', 'apps', 'batch', 'networking.k8s.io'], resources: ['*'], verbs: ['*'] }],
+  });
   create(RBAC, 'RoleBinding', {
     apiVersion: `${RBAC}/v1`,
     kind: 'RoleBinding',
@@ -47,12 +53,21 @@ export async function deployerToken(h: PipelineHarness, namespace: string): Prom
     roleRef: { apiGroup: RBAC, kind: 'Role', name: DEPLOYER },
     subjects: [{ kind: 'ServiceAccount', name: DEPLOYER, namespace }],
   });
-  create('', 'Secret', { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token', metadata: { name: `${DEPLOYER}-token`, namespace, annotations: { 'kubernetes.io/service-account.name': DEPLOYER } } });
+  create('', 'Secret', {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/service-account-token',
+    metadata: { name: `${DEPLOYER}-token`, namespace, annotations: { 'kubernetes.io/service-account.name': DEPLOYER } },
+  });
   const secrets = registry.byKind('Secret', '')!;
-  return until(() => {
-    const token = cluster.tryGet(secrets, namespace, `${DEPLOYER}-token`)?.data?.token;
-    return token ? Buffer.from(token, 'base64').toString('utf8') : undefined;
-  }, `the token of ServiceAccount ${namespace}/${DEPLOYER}`, TOKEN_WAIT_MS);
+  return until(
+    () => {
+      const token = cluster.tryGet(secrets, namespace, `${DEPLOYER}-token`)?.data?.token;
+      return token ? Buffer.from(token, 'base64').toString('utf8') : undefined;
+    },
+    `the token of ServiceAccount ${namespace}/${DEPLOYER}`,
+    TOKEN_WAIT_MS,
+  );
 }
 
 /** Environments by id (name = id, in the given order). */
@@ -73,7 +88,15 @@ export async function seedTarget(h: PipelineHarness, target: { id: string; names
   const secretArn = await h.deps.secrets.create(`accounts/${target.id}`, JSON.stringify({ token }));
   await h.deps.stores.accounts.create({ id: `${target.id}-account`, name: `${target.id} deployer`, kind: 'token', secretArn });
   const { sandbox } = h.sandbox;
-  await h.deps.stores.targets.create({ id: target.id, url: sandbox.url, caPem: sandbox.caPem, namespace: target.namespace, accountId: `${target.id}-account`, environments: target.environments, tags: target.tags });
+  await h.deps.stores.targets.create({
+    id: target.id,
+    url: sandbox.url,
+    caPem: sandbox.caPem,
+    namespace: target.namespace,
+    accountId: `${target.id}-account`,
+    environments: target.environments,
+    tags: target.tags,
+  });
   return { token };
 }
 

@@ -30,9 +30,9 @@ import type { EventPublisher, PipelineEventType, WorkflowName, Workflows } from 
 import type { ClusterConnector, ConnectedCluster, ScriptKubeconfig, TaskConfig, TaskDeps } from '#functions/app/tasks/ports.ts';
 import { CATALOG, type FunctionSpec } from '#functions/catalog.ts';
 import { DEFAULT_TASK_CONFIG } from '#functions/handlers/tasks/config.ts';
-import { ExecutionRunner, lambdaFunctionName, StepFunctionsApiError, type JsonValue } from '#local/aws/sfn/index.ts';
+import { ExecutionRunner, type JsonValue, lambdaFunctionName, StepFunctionsApiError } from '#local/aws/sfn/index.ts';
 import { createTestTable, type TestTable } from '../integration/dynamodb/helpers.ts';
-import { startLocalSecrets, type LocalSecrets } from '../integration/local-aws/secrets/helpers.ts';
+import { type LocalSecrets, startLocalSecrets } from '../integration/local-aws/secrets/helpers.ts';
 import { KUBECTL } from './kubectl.ts';
 import { startTestSandbox, type TestSandbox } from './sandbox.ts';
 
@@ -63,7 +63,10 @@ export class RecordingPublisher implements EventPublisher {
 
 /** The Workflows port over the runner, with the errors StepFunctionsWorkflows maps to. */
 export class RunnerWorkflows implements Workflows {
-  constructor(private readonly runner: ExecutionRunner, private readonly arns: Record<WorkflowName, string>) {}
+  constructor(
+    private readonly runner: ExecutionRunner,
+    private readonly arns: Record<WorkflowName, string>,
+  ) {}
 
   async start(workflow: WorkflowName, name: string, input: Record<string, unknown>): Promise<{ executionArn: string }> {
     try {
@@ -194,7 +197,10 @@ export function registerStateMachines(runner: ExecutionRunner): Record<WorkflowN
     const index = pending.findIndex((spec) => Object.values(spec.stateMachines ?? {}).every((name) => arns[name]));
     if (index < 0) throw new Error(`state machines reference each other in a cycle: ${pending.map((s) => s.name).join(', ')}`);
     const [spec] = pending.splice(index, 1);
-    const definition = fillPlaceholders(readFileSync(join(ROOT, spec!.file), 'utf8'), { ...spec!.functions, ...Object.fromEntries(Object.entries(spec!.stateMachines ?? {}).map(([key, name]) => [key, arns[name]!])) });
+    const definition = fillPlaceholders(readFileSync(join(ROOT, spec!.file), 'utf8'), {
+      ...spec!.functions,
+      ...Object.fromEntries(Object.entries(spec!.stateMachines ?? {}).map(([key, name]) => [key, arns[name]!])),
+    });
     arns[spec!.name] = runner.register({ name: spec!.name, definition }).stateMachineArn;
   }
   return arns as Record<WorkflowName, string>;

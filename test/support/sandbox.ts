@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FaultRule } from '#sandbox/faults.ts';
-import { startSandbox, type SandboxHandle, type SandboxOptions } from '#sandbox/sandbox.ts';
-import { kubectl, type KubectlResult } from './kubectl.ts';
+import { type SandboxHandle, type SandboxOptions, startSandbox } from '#sandbox/sandbox.ts';
+import { type KubectlResult, kubectl } from './kubectl.ts';
 
 export type TestSandbox = {
   sandbox: SandboxHandle;
@@ -83,5 +83,10 @@ export async function eventually<T>(check: () => Promise<T | undefined | false> 
  */
 export function faultMix(rate: number): FaultRule[] {
   const each = 1 - (1 - rate) ** (1 / 4);
-  return [{ status: 500, rate: each }, { status: 503, rate: each }, { status: 429, rate: each }, { drop: true, rate: each }];
+  return [
+    { status: 500, rate: each },
+    { status: 503, rate: each },
+    { status: 429, rate: each },
+    { drop: true, rate: each },
+  ];
 }

@@ -6,11 +6,11 @@
 import { DuplicateError, ForbiddenError, InvalidStateError, NotFoundError, VersionConflictError } from '#domain/pipeline/errors.ts';
 import type { Approval, ApprovalDecision, PrincipalArn, Timestamp } from '#domain/pipeline/model.ts';
 import type { ApprovalStore, New } from '#domain/pipeline/ports.ts';
-import { ConditionFailed } from './errors.ts';
 import { IS_NEW } from './config-stores.ts';
 import { APPROVAL_TYPE } from './deployment-store.ts';
+import { ConditionFailed } from './errors.ts';
 import { approvalKey, deploymentKey } from './keys.ts';
-import { fromItem, setFields, toItem, type TableClient } from './table-client.ts';
+import { fromItem, setFields, type TableClient, toItem } from './table-client.ts';
 
 const subject = (deploymentId: string, stepIndex: number) => `approval of step ${stepIndex} in deployment ${deploymentId}`;
 

@@ -6,15 +6,15 @@
  * serialize on the head; a loser reads the new head and links after it, so the chain never forks.
  */
 import { randomUUID } from 'node:crypto';
+import { type ChainVerification, sealEvent, verifyChain } from '#domain/pipeline/audit.ts';
 import { TooLargeError, ValidationError } from '#domain/pipeline/errors.ts';
-import { sealEvent, verifyChain, type ChainVerification } from '#domain/pipeline/audit.ts';
 import type { AuditEntry, AuditEvent, AuditHead, Timestamp } from '#domain/pipeline/model.ts';
 import type { AuditLog, Page, PageRequest } from '#domain/pipeline/ports.ts';
 import { IS_NEW } from './config-stores.ts';
 import { ConditionFailed } from './errors.ts';
 import { AUDIT_BY_TIME, AUDIT_PARTITION, auditEventKey, auditEventPrefix, auditHeadKey, auditIndexKeys, auditSubjectPartition } from './keys.ts';
 import { INDEX } from './table.ts';
-import { fromItem, RETRY, TableClient, toItem, type Item } from './table-client.ts';
+import { fromItem, type Item, RETRY, TableClient, toItem } from './table-client.ts';
 
 /** Subjects are index keys; actions and request ids are labels: bounded so an event stays small. */
 export const MAX_AUDIT_LABEL_CHARS = 512;

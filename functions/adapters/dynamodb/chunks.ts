@@ -4,7 +4,7 @@
  */
 import type { SnapshotManifest } from '#domain/pipeline/snapshot.ts';
 import type { Key } from './keys.ts';
-import { toItem, type TableClient, type TransactItem } from './table-client.ts';
+import { type TableClient, type TransactItem, toItem } from './table-client.ts';
 
 export const CHUNK_TYPE = 'Chunk';
 /** Attribute holding a chunk's bytes (binary). */
@@ -24,9 +24,6 @@ export function staleChunkDeletes(previous: SnapshotManifest | undefined, next: 
 
 /** The chunks under `prefix` of partition `pk`, in order. */
 export async function readChunks(table: TableClient, pk: string, prefix: string, operation: string): Promise<Uint8Array[]> {
-  const items = await table.queryAll(
-    { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix }, ConsistentRead: true },
-    operation,
-  );
+  const items = await table.queryAll({ KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix }, ConsistentRead: true }, operation);
   return items.map((item) => item[DATA] as Uint8Array);
 }

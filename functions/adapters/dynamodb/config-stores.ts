@@ -4,20 +4,12 @@
  * with a version condition. Targets add copies per (environment, tag): target-store.ts.
  */
 import { DuplicateError, NotFoundError, VersionConflictError } from '#domain/pipeline/errors.ts';
-import {
-  ENVIRONMENT_SCOPED_ROLES,
-  type Account,
-  type Environment,
-  type Lifecycle,
-  type PrincipalArn,
-  type RoleBinding,
-  type Versioned,
-} from '#domain/pipeline/model.ts';
+import { type Account, ENVIRONMENT_SCOPED_ROLES, type Environment, type Lifecycle, type PrincipalArn, type RoleBinding, type Versioned } from '#domain/pipeline/model.ts';
 import type { ConfigStore, New, RoleStore } from '#domain/pipeline/ports.ts';
 import { assertAccount, assertSlug, Problems } from '#domain/pipeline/validate.ts';
 import { ConditionFailed } from './errors.ts';
 import { configKey, type Key } from './keys.ts';
-import { fromItem, names, toItem, type TableClient } from './table-client.ts';
+import { fromItem, names, type TableClient, toItem } from './table-client.ts';
 
 /** How one kind of entity is stored. */
 export type ConfigKind<T extends Versioned> = {

@@ -5,7 +5,7 @@
  * listing) is a ValidationError, never a request DynamoDB would answer with another partition.
  */
 import { ValidationError } from '#domain/pipeline/errors.ts';
-import { ATTR, INDEX, KEY_ATTRIBUTES, type IndexName } from './table.ts';
+import { ATTR, INDEX, type IndexName, KEY_ATTRIBUTES } from './table.ts';
 
 /** Key attributes are short; a cursor beyond this is not one of ours. */
 const MAX_CURSOR_LENGTH = 2_048;

@@ -7,12 +7,12 @@
 import { randomBytes } from 'node:crypto';
 import { DuplicateError, InvalidStateError, NotFoundError, VersionConflictError } from '#domain/pipeline/errors.ts';
 import {
-  allowedPreviousStates,
-  isFinal,
   type Approval,
+  allowedPreviousStates,
   type Deployment,
   type DeploymentDetail,
   type DeploymentState,
+  isFinal,
   type MatrixCell,
   type StepTargetResult,
   type TaskLogEntry,
@@ -21,19 +21,9 @@ import type { DeploymentStore, New, Page, PageRequest } from '#domain/pipeline/p
 import { Problems } from '#domain/pipeline/validate.ts';
 import { AT_VERSION, IS_NEW } from './config-stores.ts';
 import { ConditionFailed } from './errors.ts';
-import {
-  deploymentHistoryKey,
-  deploymentKey,
-  deploymentPartition,
-  deploymentStateKey,
-  logKey,
-  MATRIX_PARTITION,
-  matrixKey,
-  releaseDeploymentsKey,
-  resultKey,
-} from './keys.ts';
+import { deploymentHistoryKey, deploymentKey, deploymentPartition, deploymentStateKey, logKey, MATRIX_PARTITION, matrixKey, releaseDeploymentsKey, resultKey } from './keys.ts';
 import { INDEX } from './table.ts';
-import { fromItem, names, setFields, TableClient, toItem, type Item, type TransactItem } from './table-client.ts';
+import { fromItem, type Item, names, setFields, TableClient, type TransactItem, toItem } from './table-client.ts';
 
 /** Deployment ids go into keys: letters, digits, `-` and `_`, as ULIDs and UUIDs are. */
 export const DEPLOYMENT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -92,10 +82,7 @@ function cellWrite(deployment: Deployment, condition: string, values: Record<str
 const idProblems = (id: string) => new Problems().match('id', id, DEPLOYMENT_ID_PATTERN, 'letters, digits, "-" or "_", at most 64');
 
 function validate(deployment: Pick<Deployment, 'id' | 'projectId' | 'environmentId'>): void {
-  idProblems(deployment.id)
-    .slug('projectId', deployment.projectId)
-    .slug('environmentId', deployment.environmentId)
-    .throwIfAny(subject(deployment.id));
+  idProblems(deployment.id).slug('projectId', deployment.projectId).slug('environmentId', deployment.environmentId).throwIfAny(subject(deployment.id));
 }
 
 export class DynamoDeploymentStore implements DeploymentStore {
@@ -160,10 +147,7 @@ export class DynamoDeploymentStore implements DeploymentStore {
 
   async get(id: string): Promise<DeploymentDetail> {
     idProblems(id).throwIfAny(subject(id));
-    const items = await this.table.queryAll(
-      { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': deploymentPartition(id) }, ConsistentRead: true },
-      `reading ${subject(id)}`,
-    );
+    const items = await this.table.queryAll({ KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': deploymentPartition(id) }, ConsistentRead: true }, `reading ${subject(id)}`);
     const ofType = <T>(type: string) => items.filter((item) => item.type === type).map((item) => fromItem<T>(item));
     const [deployment] = ofType<Deployment>(DEPLOYMENT_TYPE);
     if (!deployment) throw new NotFoundError(subject(id));
@@ -196,7 +180,10 @@ export class DynamoDeploymentStore implements DeploymentStore {
         return { Put: { Item: toItem(logKey(deploymentId, entry.time, batch, start + i), LOG_TYPE, { ...entry, message }) } };
       });
       try {
-        await this.table.transact([{ ConditionCheck: { Key: deploymentKey(deploymentId), ConditionExpression: 'attribute_exists(PK)' } }, ...lines], `appending to the task log of ${subject(deploymentId)}`);
+        await this.table.transact(
+          [{ ConditionCheck: { Key: deploymentKey(deploymentId), ConditionExpression: 'attribute_exists(PK)' } }, ...lines],
+          `appending to the task log of ${subject(deploymentId)}`,
+        );
       } catch (error) {
         if (error instanceof ConditionFailed) throw new NotFoundError(subject(deploymentId));
         throw error;
@@ -205,10 +192,7 @@ export class DynamoDeploymentStore implements DeploymentStore {
   }
 
   async matrix(): Promise<MatrixCell[]> {
-    const items = await this.table.queryAll(
-      { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': MATRIX_PARTITION }, ConsistentRead: true },
-      'reading the dashboard',
-    );
+    const items = await this.table.queryAll({ KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': MATRIX_PARTITION }, ConsistentRead: true }, 'reading the dashboard');
     return items.map((item) => {
       const { version: _, ...cell } = fromItem<MatrixCell & { version: number }>(item);
       return cell;

@@ -33,7 +33,11 @@ const MIN_SERVER_STATUS = 500;
 
 /** A sanitized stand-in for the SDK exception, kept as `cause`: name, HTTP status, reason codes. */
 export class DynamoDbFailure extends Error {
-  constructor(name: string, readonly status?: number, readonly reasons?: string[]) {
+  constructor(
+    name: string,
+    readonly status?: number,
+    readonly reasons?: string[],
+  ) {
     super(`${name}${status ? ` (HTTP ${status})` : ''}${reasons?.length ? ` [${reasons.join(', ')}]` : ''}`);
     this.name = 'DynamoDbFailure';
   }

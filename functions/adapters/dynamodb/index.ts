@@ -13,10 +13,10 @@ import { DynamoLockStore } from './lock-store.ts';
 import { DynamoImageStore, DynamoLifecycleWaitStore } from './progress-stores.ts';
 import { DynamoProjectStore } from './project-store.ts';
 import { DynamoReleaseStore } from './release-store.ts';
-import { TableClient, type StoreOptions } from './table-client.ts';
+import { type StoreOptions, TableClient } from './table-client.ts';
 import { targetStore } from './target-store.ts';
 
-export { createTableInput, tableDefinition, type TableDefinition } from './table.ts';
+export { createTableInput, type TableDefinition, tableDefinition } from './table.ts';
 export type { StoreOptions } from './table-client.ts';
 export type { PipelineStores };
 
@@ -26,7 +26,6 @@ export type { PipelineStores };
  * themselves, so another configuration works too.
  */
 export const DOCUMENT_CLIENT_CONFIG: TranslateConfig = { marshallOptions: { removeUndefinedValues: true } };
-
 
 export function createDynamoDbStores(client: DynamoDBDocumentClient, options: StoreOptions): PipelineStores {
   const table = new TableClient(client, options);

@@ -20,7 +20,7 @@ import { IS_NEW } from './config-stores.ts';
 import { DEPLOYMENT_ID_PATTERN } from './deployment-store.ts';
 import { ConditionFailed } from './errors.ts';
 import { lockKey, lockPartition, queueKey, queuePrefix } from './keys.ts';
-import { fromItem, names, RETRY, toItem, type Item, type TableClient, type TransactItem } from './table-client.ts';
+import { fromItem, type Item, names, RETRY, type TableClient, type TransactItem, toItem } from './table-client.ts';
 
 /** Leases from 1 second to 1 day: shorter cannot be renewed in time, longer blocks too long after a crash. */
 const MIN_LEASE_SECONDS = 1;
@@ -42,7 +42,10 @@ function validate(request: LockKey & { deploymentId: string; leaseSeconds?: numb
   const p = new Problems().slug('projectId', request.projectId).slug('environmentId', request.environmentId);
   p.match('deploymentId', request.deploymentId, DEPLOYMENT_ID_PATTERN, 'a deployment id');
   if (request.leaseSeconds !== undefined) {
-    p.check(Number.isInteger(request.leaseSeconds) && request.leaseSeconds >= MIN_LEASE_SECONDS && request.leaseSeconds <= MAX_LEASE_SECONDS, `leaseSeconds must be an integer from ${MIN_LEASE_SECONDS} to ${MAX_LEASE_SECONDS}`);
+    p.check(
+      Number.isInteger(request.leaseSeconds) && request.leaseSeconds >= MIN_LEASE_SECONDS && request.leaseSeconds <= MAX_LEASE_SECONDS,
+      `leaseSeconds must be an integer from ${MIN_LEASE_SECONDS} to ${MAX_LEASE_SECONDS}`,
+    );
   }
   p.throwIfAny(`the lock of ${subject(request)}`);
 }
@@ -114,10 +117,7 @@ export class DynamoLockStore implements LockStore {
       const holder = next ? { deploymentId: next.deploymentId, acquiredAt: now.toISOString(), leaseExpiresAt: at(now, next.leaseSeconds) } : undefined;
       const skipped = this.#expired(queue, now).filter((entry) => !next || entry.ticket < next.ticket);
       try {
-        await this.table.transact(
-          [this.#holderWrite(key, lock, holder), ...[...(next ? [next] : []), ...skipped].map((entry) => this.#dequeue(key, entry))],
-          `releasing the lock of ${subject(key)}`,
-        );
+        await this.table.transact([this.#holderWrite(key, lock, holder), ...[...(next ? [next] : []), ...skipped].map((entry) => this.#dequeue(key, entry))], `releasing the lock of ${subject(key)}`);
       } catch (error) {
         if (error instanceof ConditionFailed) return RETRY;
         throw error;
@@ -202,7 +202,12 @@ export class DynamoLockStore implements LockStore {
             ExpressionAttributeValues: { ':ticket': ticket, ':previous': lock.nextTicket },
           },
         }
-      : { Put: { Item: toItem(lockKey(request.projectId, request.environmentId), LOCK_TYPE, { projectId: request.projectId, environmentId: request.environmentId, nextTicket: ticket, version: 0 }), ConditionExpression: IS_NEW } };
+      : {
+          Put: {
+            Item: toItem(lockKey(request.projectId, request.environmentId), LOCK_TYPE, { projectId: request.projectId, environmentId: request.environmentId, nextTicket: ticket, version: 0 }),
+            ConditionExpression: IS_NEW,
+          },
+        };
     await this.table.transact(
       [
         counter,

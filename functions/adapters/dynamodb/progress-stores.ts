@@ -7,14 +7,14 @@
 import type { ImageStore, LifecycleWait, LifecycleWaitStore, PushedImage } from '#domain/pipeline/ports.ts';
 import { Problems } from '#domain/pipeline/validate.ts';
 import { imageKey, imagePartition, lifecycleWaitKey } from './keys.ts';
-import { fromItem, MAX_PAGE_SIZE, toItem, type TableClient } from './table-client.ts';
+import { fromItem, MAX_PAGE_SIZE, type TableClient, toItem } from './table-client.ts';
 
 const IMAGE_TYPE = 'PushedImage';
 const WAIT_TYPE = 'LifecycleWait';
 /** How many pushes a listing returns at most: enough to find the latest accepted tag of any channel. */
 export const MAX_IMAGES_LISTED = MAX_PAGE_SIZE;
 /** ECR's limits: repository names up to 256 characters, tags up to 128. */
-const REPOSITORY = /^[a-z0-9][a-z0-9._\/:-]{0,255}$/;
+const REPOSITORY = /^[a-z0-9][a-z0-9._/:-]{0,255}$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 

@@ -14,7 +14,7 @@ import { AT_VERSION, IS_NEW } from './config-stores.ts';
 import { ConditionFailed } from './errors.ts';
 import { definitionChunkKey, definitionChunkPrefix, PROJECT_LIST, projectKey, projectPartition } from './keys.ts';
 import { INDEX } from './table.ts';
-import { fromItem, names, setFields, toItem, type Item, type TableClient } from './table-client.ts';
+import { fromItem, type Item, names, setFields, type TableClient, toItem } from './table-client.ts';
 
 export const PROJECT_TYPE = 'Project';
 
@@ -47,10 +47,7 @@ export class DynamoProjectStore implements ProjectStore {
   }
 
   async list(): Promise<ProjectSummary[]> {
-    const items = await this.table.queryAll(
-      { IndexName: INDEX.gsi1, KeyConditionExpression: 'GSI1PK = :pk', ExpressionAttributeValues: { ':pk': PROJECT_LIST.gsi1pk } },
-      'listing projects',
-    );
+    const items = await this.table.queryAll({ IndexName: INDEX.gsi1, KeyConditionExpression: 'GSI1PK = :pk', ExpressionAttributeValues: { ':pk': PROJECT_LIST.gsi1pk } }, 'listing projects');
     return items.map((item) => {
       const { definition: _, ...summary } = fromItem<ProjectItem>(item);
       return summary;
@@ -64,10 +61,7 @@ export class DynamoProjectStore implements ProjectStore {
     const stored: ProjectItem = { ...summary, version: 1, releaseCounter: 0, definition: encoded.manifest };
     try {
       await this.table.transact(
-        [
-          { Put: { Item: toItem(projectKey(input.id), PROJECT_TYPE, stored, listKeys(input.id)), ConditionExpression: IS_NEW } },
-          ...chunkPuts(encoded.chunks, (i) => definitionChunkKey(input.id, i)),
-        ],
+        [{ Put: { Item: toItem(projectKey(input.id), PROJECT_TYPE, stored, listKeys(input.id)), ConditionExpression: IS_NEW } }, ...chunkPuts(encoded.chunks, (i) => definitionChunkKey(input.id, i))],
         `creating ${subject(input.id)}`,
       );
     } catch (error) {

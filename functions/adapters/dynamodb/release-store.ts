@@ -13,17 +13,8 @@ import { assertRelease, assertSlug } from '#domain/pipeline/validate.ts';
 import { chunkPuts, readChunks } from './chunks.ts';
 import { IS_NEW } from './config-stores.ts';
 import { ConditionFailed } from './errors.ts';
-import {
-  projectKey,
-  projectPartition,
-  releaseKey,
-  releasePrefix,
-  releaseSourceKey,
-  releaseVersionKey,
-  snapshotChunkKey,
-  snapshotChunkPrefix,
-} from './keys.ts';
-import { fromItem, RETRY, toItem, type Item, type TableClient, type TransactItem } from './table-client.ts';
+import { projectKey, projectPartition, releaseKey, releasePrefix, releaseSourceKey, releaseVersionKey, snapshotChunkKey, snapshotChunkPrefix } from './keys.ts';
+import { fromItem, type Item, RETRY, type TableClient, type TransactItem, toItem } from './table-client.ts';
 
 /** The release item: the summary and the manifest of its snapshot chunks. */
 type ReleaseItem = ReleaseSummary & { snapshotManifest: SnapshotManifest };

@@ -9,26 +9,26 @@
 import { randomInt } from 'node:crypto';
 import {
   DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactGetCommand,
-  TransactWriteCommand,
-  UpdateCommand,
   type DeleteCommandInput,
   type DynamoDBDocumentClient,
+  GetCommand,
   type NativeAttributeValue,
+  PutCommand,
   type PutCommandInput,
+  QueryCommand,
   type QueryCommandInput,
+  TransactGetCommand,
+  TransactWriteCommand,
   type TransactWriteCommandInput,
+  UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { StoreUnavailableError, ValidationError } from '#domain/pipeline/errors.ts';
 import type { Page, PageRequest } from '#domain/pipeline/ports.ts';
-import { decodeCursor, encodeCursor, type CursorScope } from './cursor.ts';
+import { type CursorScope, decodeCursor, encodeCursor } from './cursor.ts';
 import { TransactionContention, translateError } from './errors.ts';
 import type { Key } from './keys.ts';
-import { TABLE_ATTRIBUTES, type IndexName } from './table.ts';
+import { type IndexName, TABLE_ATTRIBUTES } from './table.ts';
 
 export type Item = Record<string, NativeAttributeValue>;
 type SdkTransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -64,7 +64,11 @@ export type StoreOptions = {
 export function compact<T>(value: T): T {
   if (Array.isArray(value)) return value.map((item) => compact(item)) as T;
   if (value && typeof value === 'object' && !(value instanceof Uint8Array)) {
-    return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined).map(([key, item]) => [key, compact(item)])) as T;
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, item]) => item !== undefined)
+        .map(([key, item]) => [key, compact(item)]),
+    ) as T;
   }
   return value;
 }
@@ -89,10 +93,7 @@ export function names(...fields: string[]): Record<string, string> {
  * `#name` / `:name` placeholders, plus `extraSet` assignments (counters); conditions add their
  * own names and values to the result.
  */
-export function setFields(
-  fields: Record<string, unknown>,
-  extraSet: string[] = [],
-): Required<Pick<UpdateCommandInput, 'UpdateExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>> {
+export function setFields(fields: Record<string, unknown>, extraSet: string[] = []): Required<Pick<UpdateCommandInput, 'UpdateExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>> {
   const defined = Object.entries(fields).filter(([, value]) => value !== undefined);
   const removed = Object.keys(fields).filter((field) => fields[field] === undefined);
   const set = `SET ${[...defined.map(([field]) => `#${field} = :${field}`), ...extraSet].join(', ')}`;
@@ -194,9 +195,7 @@ export class TableClient {
     const limit = page.limit ?? DEFAULT_PAGE_SIZE;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw new ValidationError('page', [`limit must be an integer from 1 to ${MAX_PAGE_SIZE}`]);
     const start = page.cursor ? decodeCursor(page.cursor, scope) : undefined;
-    const out = await this.#send(operation, () =>
-      this.client.send(new QueryCommand({ ...input, TableName: this.tableName, Limit: limit, ExclusiveStartKey: start })),
-    );
+    const out = await this.#send(operation, () => this.client.send(new QueryCommand({ ...input, TableName: this.tableName, Limit: limit, ExclusiveStartKey: start })));
     return { items: out.Items ?? [], cursor: encodeCursor(out.LastEvaluatedKey) };
   }
 

@@ -9,8 +9,8 @@ import type { New, TargetStore } from '#domain/pipeline/ports.ts';
 import { assertTarget } from '#domain/pipeline/validate.ts';
 import { AT_VERSION, DynamoConfigStore, IS_NEW } from './config-stores.ts';
 import { ConditionFailed } from './errors.ts';
-import { configKey, targetMembershipKey, targetMembershipPrefix, type Key } from './keys.ts';
-import { fromItem, names, toItem, type TableClient, type TransactItem } from './table-client.ts';
+import { configKey, type Key, targetMembershipKey, targetMembershipPrefix } from './keys.ts';
+import { fromItem, names, type TableClient, type TransactItem, toItem } from './table-client.ts';
 
 /**
  * Environments × tags of one target. An update deletes the old copies and writes the new ones

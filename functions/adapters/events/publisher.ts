@@ -2,10 +2,10 @@
  * The pipeline's events on EventBridge (PutEvents on the pipeline's bus, source `conveyor`).
  * PutEvents can accept the call and still fail the entry: that is checked too.
  */
-import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { ServiceFaultError, ServiceUnavailableError } from '#domain/pipeline/errors.ts';
 import type { EventPublisher, PipelineEventType } from '#domain/pipeline/ports.ts';
-import { awsFailure, AwsFailureCause } from '../aws-errors.ts';
+import { AwsFailureCause, awsFailure } from '../aws-errors.ts';
 
 /** The `source` of every event Conveyor publishes; rules match on it. */
 export const EVENT_SOURCE = 'conveyor';

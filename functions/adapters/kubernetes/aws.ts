@@ -3,8 +3,9 @@
  * into the `AssumeRole`, `DescribeCluster` and `CredentialsProvider` functions eks.ts needs.
  * Kept apart so eks.ts and its tests need no SDK client at all.
  */
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+
 import { DescribeClusterCommand, type EKSClient } from '@aws-sdk/client-eks';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AssumeRole, AwsCredentials, CredentialsProvider, DescribeCluster } from './eks.ts';
 
 /**

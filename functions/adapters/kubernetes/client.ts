@@ -4,15 +4,15 @@
  * on transient faults (retry.ts) within the step's deadline, and no request outlives it;
  * one connection pool serves all calls, so the engine can apply many objects in parallel.
  */
-import { HttpMethod, Watch, type KubeConfig } from '@kubernetes/client-node';
+import { HttpMethod, type KubeConfig, Watch } from '@kubernetes/client-node';
 import type { Deadline } from '#domain/deadline.ts';
 import { ClusterAccessError, DeadlineExceededError, type DeployError } from '#domain/errors.ts';
 import type { Manifest, ObjectRef, Target } from '#domain/model.ts';
 import type { ApplyOptions, ClusterClient, Subscription } from '#domain/ports.ts';
 import { refOf } from '#domain/rollout/status.ts';
-import { httpFailure, KindNotServedError, toDomainError, type ErrorContext, type Operation } from './errors.ts';
-import { buildKubeConfig, ConveyorKubeConfig, type AwsDeps, type TargetConnection } from './kubeconfig.ts';
-import { DEFAULT_RETRY, realSleep, withRetry, type RetryPolicy, type Sleep } from './retry.ts';
+import { type ErrorContext, httpFailure, KindNotServedError, type Operation, toDomainError } from './errors.ts';
+import { type AwsDeps, buildKubeConfig, ConveyorKubeConfig, type TargetConnection } from './kubeconfig.ts';
+import { DEFAULT_RETRY, type RetryPolicy, realSleep, type Sleep, withRetry } from './retry.ts';
 import { ManifestApi } from './transport.ts';
 import { DEFAULT_WATCH_TIMINGS, ObjectWatcher, type WatchBackend, type WatchTimings } from './watch.ts';
 
@@ -33,7 +33,6 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const NOT_FOUND = 404;
 const CONFLICT = 409;
 const SSAR_PATH = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
-
 
 export class KubernetesCluster implements ClusterClient {
   private readonly api: ManifestApi;

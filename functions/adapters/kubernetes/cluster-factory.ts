@@ -11,9 +11,9 @@ import type { Deadline } from '#domain/deadline.ts';
 import type { Target } from '#domain/model.ts';
 import type { ClusterConnector, ConnectedCluster, ScriptKubeconfig } from '#functions/app/tasks/ports.ts';
 import { KubernetesCluster, type KubernetesClusterOptions } from './client.ts';
-import { CREDENTIALS_REFRESH_MARGIN_MS, EksTokenSource, resolveEksEndpoint, type AssumeRole } from './eks.ts';
+import { type AssumeRole, CREDENTIALS_REFRESH_MARGIN_MS, EksTokenSource, resolveEksEndpoint } from './eks.ts';
 import { TargetConfigurationError } from './errors.ts';
-import { checkTarget, type AwsDeps } from './kubeconfig.ts';
+import { type AwsDeps, checkTarget } from './kubeconfig.ts';
 
 const CLUSTER = 'conveyor-target';
 const USER = 'conveyor';

@@ -16,12 +16,7 @@ export type EksAccount = Extract<Account, { kind: 'eks' }>;
 export type AwsCredentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date };
 
 /** sts:AssumeRole; `sourceCredentials` are the account's explicit keys, the caller's own when absent. */
-export type AssumeRole = (request: {
-  roleArn: string;
-  sessionName: string;
-  durationSeconds: number;
-  sourceCredentials?: AwsCredentials;
-}) => Promise<AwsCredentials & { expiration: Date }>;
+export type AssumeRole = (request: { roleArn: string; sessionName: string; durationSeconds: number; sourceCredentials?: AwsCredentials }) => Promise<AwsCredentials & { expiration: Date }>;
 
 /** eks:DescribeCluster, reduced to what a connection needs. `caData` is base64 PEM, as EKS returns it. */
 export type DescribeCluster = (request: { clusterName: string; region: string }) => Promise<{ endpoint: string; caData?: string }>;
@@ -132,25 +127,38 @@ export class EksTokenSource {
     const cached = this.roleCredentials;
     if (cached && this.now() < cached.expiration.getTime() - CREDENTIALS_REFRESH_MARGIN_MS) return cached;
     if (!assumeRole) throw new ClusterAccessError(`target "${targetName}": the eks account names a role but no AssumeRole client was configured`, 403);
-    const request = { roleArn: account.roleArn, sessionName: roleSessionName(targetName), durationSeconds: ROLE_SESSION_SECONDS, ...(account.credentials ? { sourceCredentials: account.credentials } : {}) };
+    const request = {
+      roleArn: account.roleArn,
+      sessionName: roleSessionName(targetName),
+      durationSeconds: ROLE_SESSION_SECONDS,
+      ...(account.credentials ? { sourceCredentials: account.credentials } : {}),
+    };
     this.roleCredentials = await awsCall(targetName, `assume role ${account.roleArn}`, () => assumeRole(request));
     return this.roleCredentials;
   }
 }
 
 /** Where an EKS target's API server is: the target's URL and CA when given, DescribeCluster otherwise. */
-export async function resolveEksEndpoint(
-  account: EksAccount,
-  targetName: string,
-  describeCluster: DescribeCluster | undefined,
-): Promise<{ url: string; caData?: string }> {
+export async function resolveEksEndpoint(account: EksAccount, targetName: string, describeCluster: DescribeCluster | undefined): Promise<{ url: string; caData?: string }> {
   if (!describeCluster) throw new ClusterAccessError(`target "${targetName}": no url and no DescribeCluster client to look up EKS cluster "${account.clusterName}"`, 403);
   const cluster = await awsCall(targetName, `describe EKS cluster "${account.clusterName}"`, () => describeCluster({ clusterName: account.clusterName, region: account.region }));
   return { url: cluster.endpoint, ...(cluster.caData ? { caData: cluster.caData } : {}) };
 }
 
 /** AWS error names that mean "these credentials or this role will not work": retrying cannot help. */
-const AWS_ACCESS_ERRORS = new Set(['AccessDenied', 'AccessDeniedException', 'InvalidClientTokenId', 'ExpiredToken', 'ExpiredTokenException', 'SignatureDoesNotMatch', 'UnrecognizedClientException', 'ResourceNotFoundException', 'CredentialsProviderError', 'MalformedPolicyDocument', 'ValidationError']);
+const AWS_ACCESS_ERRORS = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'InvalidClientTokenId',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'SignatureDoesNotMatch',
+  'UnrecognizedClientException',
+  'ResourceNotFoundException',
+  'CredentialsProviderError',
+  'MalformedPolicyDocument',
+  'ValidationError',
+]);
 
 /** Runs one AWS call and turns its failure into a domain error naming the step (never the keys). */
 async function awsCall<T>(targetName: string, what: string, call: () => Promise<T>): Promise<T> {

@@ -5,13 +5,7 @@
  * credential-shaped string has been replaced, and `cause` is a sanitized summary, never the
  * exception itself.
  */
-import {
-  ClusterAccessError,
-  ClusterUnavailableError,
-  DeployError,
-  FieldConflictError,
-  ObjectRejectedError,
-} from '#domain/errors.ts';
+import { ClusterAccessError, ClusterUnavailableError, DeployError, FieldConflictError, ObjectRejectedError } from '#domain/errors.ts';
 import type { Account, ObjectRef } from '#domain/model.ts';
 import { Redactor } from '#domain/redactor.ts';
 
@@ -51,7 +45,10 @@ export class TargetConfigurationError extends DeployError {
 
 /** Discovery says the cluster does not serve this kind at this apiVersion (kubectl's "no matches for kind"). */
 export class KindNotServedError extends Error {
-  constructor(readonly apiVersion: string, readonly kind: string) {
+  constructor(
+    readonly apiVersion: string,
+    readonly kind: string,
+  ) {
     super(`no matches for kind "${kind}" in version "${apiVersion}"`);
     this.name = 'KindNotServedError';
   }
@@ -59,7 +56,12 @@ export class KindNotServedError extends Error {
 
 /** A sanitized stand-in for the client exception, kept as `cause` (status and reason only). */
 export class KubernetesApiFailure extends Error {
-  constructor(message: string, readonly status?: number, readonly reason?: string, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly status?: number,
+    readonly reason?: string,
+    readonly code?: string,
+  ) {
     super(message);
     this.name = 'KubernetesApiFailure';
   }
@@ -79,14 +81,36 @@ export function redact(text: string, secrets: readonly string[]): string {
 
 /** Node/undici error codes of a connection that failed or broke: retrying may work. */
 const TRANSIENT_CODES = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED',
-  'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_ABORTED',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_ABORTED',
 ]);
 /** OpenSSL verification codes: the server's identity could not be established. */
 const TLS_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_SIGNATURE_FAILURE', 'CERT_UNTRUSTED',
-  'CERT_REJECTED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'INVALID_CA',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'INVALID_CA',
 ]);
 const TRANSIENT_MESSAGES = /socket hang up|other side closed|fetch failed|network|terminated/i;
 const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 422: 'Unprocessable Entity', 429: 'Too Many Requests' };
@@ -159,10 +183,9 @@ export function toDomainError(error: unknown, ctx: ErrorContext, op: Operation):
   const { codes, names, messages } = causeChain(error);
   const tls = codes.find((c) => TLS_CODES.has(c) || c.startsWith('ERR_TLS') || c.startsWith('ERR_SSL'));
   if (tls) {
-    return new TlsVerificationError(
-      `${where}: TLS verification failed for ${ctx.url ?? 'the API server'} (${tls}); the server's certificate is not trusted by the target's CA bundle`,
-      { cause: new KubernetesApiFailure('TLS verification failed', undefined, undefined, tls) },
-    );
+    return new TlsVerificationError(`${where}: TLS verification failed for ${ctx.url ?? 'the API server'} (${tls}); the server's certificate is not trusted by the target's CA bundle`, {
+      cause: new KubernetesApiFailure('TLS verification failed', undefined, undefined, tls),
+    });
   }
   if (names.includes('TimeoutError')) {
     return new ClusterUnavailableError(`${where}: ${op.verb}${describe(op.ref)} timed out`, undefined, { cause: new KubernetesApiFailure('timeout', undefined, undefined, 'TimeoutError') });

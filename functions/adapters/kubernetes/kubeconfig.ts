@@ -7,11 +7,11 @@
  * certificate): otherwise these mistakes surface only at the first request, as a TLS or
  * connection failure ("cannot reach") that points at the network instead of the target.
  */
-import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { KubeConfig, type Cluster, type RequestContext, type User } from '@kubernetes/client-node';
+import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { type Cluster, KubeConfig, type RequestContext, type User } from '@kubernetes/client-node';
 import { accountSecretValues, type Target } from '#domain/model.ts';
-import { EksTokenSource, resolveEksEndpoint, type AssumeRole, type CredentialsProvider, type DescribeCluster } from './eks.ts';
-import { TargetConfigurationError, type ErrorContext } from './errors.ts';
+import { type AssumeRole, type CredentialsProvider, type DescribeCluster, EksTokenSource, resolveEksEndpoint } from './eks.ts';
+import { type ErrorContext, TargetConfigurationError } from './errors.ts';
 
 type Authenticator = Parameters<KubeConfig['addAuthenticator']>[0];
 

@@ -16,10 +16,10 @@ import { HttpMethod } from '@kubernetes/client-node';
 import { Deadline } from '#domain/deadline.ts';
 import { DeadlineExceededError, DeployError } from '#domain/errors.ts';
 import { accountSecretValues, type Target } from '#domain/model.ts';
-import { qualifiedResource, type ClusterProbe, type PermissionAnswer, type PermissionQuestion, type ProbeReport, type ProbeRequest } from '#domain/pipeline/cluster-probe.ts';
-import { KubernetesApiFailure, redact, toDomainError, type ErrorContext, type Operation } from './errors.ts';
-import { buildKubeConfig, type AwsDeps, type TargetConnection } from './kubeconfig.ts';
-import { withRetry, type RetryPolicy } from './retry.ts';
+import { type ClusterProbe, type PermissionAnswer, type PermissionQuestion, type ProbeReport, type ProbeRequest, qualifiedResource } from '#domain/pipeline/cluster-probe.ts';
+import { type ErrorContext, KubernetesApiFailure, type Operation, redact, toDomainError } from './errors.ts';
+import { type AwsDeps, buildKubeConfig, type TargetConnection } from './kubeconfig.ts';
+import { type RetryPolicy, withRetry } from './retry.ts';
 import { ManifestApi } from './transport.ts';
 
 /** Two attempts close together: enough for a dropped keep-alive connection, short enough for a person waiting. */

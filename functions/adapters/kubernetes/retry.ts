@@ -8,8 +8,9 @@
  * could not finish in time, the step ends now with a DeadlineExceededError naming the last
  * failure.
  */
-import { categoryOf, ClusterUnavailableError, DeadlineExceededError, ERROR_CATEGORIES, type DeployError } from '#domain/errors.ts';
+
 import type { Deadline } from '#domain/deadline.ts';
+import { ClusterUnavailableError, categoryOf, DeadlineExceededError, type DeployError, ERROR_CATEGORIES } from '#domain/errors.ts';
 
 export type RetryPolicy = {
   /** Total attempts, the first included; 1 disables retries. The deadline may end them sooner. */
@@ -55,7 +56,9 @@ export async function withRetry<T>(call: () => Promise<T>, policy: RetryPolicy, 
       const delay = retryDelayMs(attempt, policy, failure.retryAfterSeconds, options.random);
       const deadline = options.deadline;
       if (deadline && deadline.remainingMs() < delay + MIN_ATTEMPT_MS) {
-        throw new DeadlineExceededError(`${failure.message} (gave up after ${attempt} attempt${attempt === 1 ? '' : 's'}: the deadline of ${deadline.describe()} leaves no time for another)`, { cause: error });
+        throw new DeadlineExceededError(`${failure.message} (gave up after ${attempt} attempt${attempt === 1 ? '' : 's'}: the deadline of ${deadline.describe()} leaves no time for another)`, {
+          cause: error,
+        });
       }
       if (attempt >= policy.attempts) {
         if (attempt === 1) throw error;

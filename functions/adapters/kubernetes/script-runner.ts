@@ -69,14 +69,17 @@ export class ShellScriptRunner implements ScriptRunner {
       };
       child.stdout.on('data', collect);
       child.stderr.on('data', collect);
-      const timer = setTimeout(() => {
-        timedOut = true;
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          child.kill('SIGKILL');
-        }
-      }, Math.max(0, timeoutMs));
+      const timer = setTimeout(
+        () => {
+          timedOut = true;
+          try {
+            process.kill(-child.pid!, 'SIGKILL');
+          } catch {
+            child.kill('SIGKILL');
+          }
+        },
+        Math.max(0, timeoutMs),
+      );
       child.once('error', (error) => {
         clearTimeout(timer);
         reject(error);

@@ -12,10 +12,10 @@
 import {
   ApiException,
   HttpMethod,
-  KubernetesObjectApi,
-  PatchStrategy,
   type KubeConfig,
   type KubernetesObject,
+  KubernetesObjectApi,
+  PatchStrategy,
   type RequestContext,
   type ResponseContext,
   type V1APIResource,

@@ -49,7 +49,12 @@ class Stream {
   private wake?: () => void;
   private path?: string;
 
-  constructor(private readonly spec: StreamSpec, private readonly backend: WatchBackend, private readonly timings: WatchTimings, private readonly sink: Sink) {}
+  constructor(
+    private readonly spec: StreamSpec,
+    private readonly backend: WatchBackend,
+    private readonly timings: WatchTimings,
+    private readonly sink: Sink,
+  ) {}
 
   start(): void {
     void this.run();

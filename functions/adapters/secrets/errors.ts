@@ -5,23 +5,29 @@
  * carries the raw response), so a value can reach neither a message nor a log through here.
  */
 import type { DeployError } from '#domain/errors.ts';
-import { awsFailure } from '../aws-errors.ts';
 import {
   SecretAccessError,
   SecretDeletedError,
   SecretExistsError,
   SecretNotFoundError,
+  type SecretOperation,
   SecretRequestRejectedError,
   SecretStoreError,
   SecretStoreFailure,
   SecretsUnavailableError,
-  type SecretOperation,
 } from '#domain/secret-errors.ts';
+import { awsFailure } from '../aws-errors.ts';
 
 /** Error codes of requests the service refused as invalid. */
 const REJECTED_CODES = new Set([
-  'InvalidParameterException', 'ValidationException', 'LimitExceededException', 'PreconditionNotMetException',
-  'MalformedPolicyDocumentException', 'InvalidRequestException', 'SerializationException', 'InvalidNextTokenException',
+  'InvalidParameterException',
+  'ValidationException',
+  'LimitExceededException',
+  'PreconditionNotMetException',
+  'MalformedPolicyDocumentException',
+  'InvalidRequestException',
+  'SerializationException',
+  'InvalidNextTokenException',
 ]);
 /** How a secret scheduled for deletion shows in an InvalidRequestException's message. */
 const DELETION_MESSAGE = /delet/i;

@@ -4,23 +4,16 @@
  * Names and values are checked before anything is sent; every failure comes back as a domain
  * error from errors.ts, whose messages never carry a value.
  */
-import {
-  CreateSecretCommand,
-  DeleteSecretCommand,
-  DescribeSecretCommand,
-  GetSecretValueCommand,
-  PutSecretValueCommand,
-  type SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
-import { SecretNotFoundError, SecretRequestRejectedError, type SecretOperation } from '#domain/secret-errors.ts';
+import { CreateSecretCommand, DeleteSecretCommand, DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretNotFoundError, type SecretOperation, SecretRequestRejectedError } from '#domain/secret-errors.ts';
 import {
   checkSecretTags,
   checkSecretValue,
   recoveryWindowOf,
-  SecretNames,
   type SecretDeleteOptions,
   type SecretDeletion,
   type SecretDescription,
+  SecretNames,
   type SecretStore,
   type SecretTags,
 } from '#domain/secrets.ts';
@@ -37,7 +30,10 @@ export type SecretsManagerStoreOptions = {
 export class SecretsManagerStore implements SecretStore {
   readonly names: SecretNames;
 
-  constructor(private readonly client: SecretsManagerClient, options: SecretsManagerStoreOptions = {}) {
+  constructor(
+    private readonly client: SecretsManagerClient,
+    options: SecretsManagerStoreOptions = {},
+  ) {
     this.names = new SecretNames(options.prefix);
   }
 

@@ -3,11 +3,11 @@
  * State machine ARNs come from configuration, by catalog name. Task tokens are passed through
  * and never logged or put into an error message.
  */
-import { SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import type { DeployError } from '#domain/errors.ts';
 import { DuplicateError, InvalidStateError, ServiceFaultError, ServiceUnavailableError } from '#domain/pipeline/errors.ts';
 import type { WorkflowName, Workflows } from '#domain/pipeline/ports.ts';
-import { awsFailure, AwsFailureCause } from '../aws-errors.ts';
+import { AwsFailureCause, awsFailure } from '../aws-errors.ts';
 
 /** Token errors: the wait is over (decided, timed out, its execution stopped) or the token is not one. */
 const TOKEN_CODES = new Set(['TaskDoesNotExist', 'TaskTimedOut', 'InvalidToken']);

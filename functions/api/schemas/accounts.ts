@@ -25,7 +25,7 @@ const username = z.string().min(1).max(MAX_USERNAME_LENGTH).regex(PRINTABLE, 'mu
 const certificatePem = z.string().min(1).max(MAX_PEM_LENGTH).describe('client certificate, PEM (public: it is shown)');
 const clusterName = z.string().regex(CLUSTER_NAME, 'must be an EKS cluster name');
 const region = z.string().regex(REGION, 'must be an AWS region (eu-west-1)');
-const roleArn = z.string().regex(ROLE_ARN, 'must be an IAM role ARN').describe('role to assume (kept in the secret); the function\'s own role when absent');
+const roleArn = z.string().regex(ROLE_ARN, 'must be an IAM role ARN').describe("role to assume (kept in the secret); the function's own role when absent");
 
 const token = secret(MAX_TOKEN_LENGTH).describe('bearer token (write-only)');
 const password = secret(MAX_PASSWORD_LENGTH).describe('password (write-only)');

@@ -4,8 +4,8 @@
  * document (GET /openapi.json), so the three cannot disagree.
  */
 import { z } from 'zod';
-import { SLUG_PATTERN } from '#domain/pipeline/model.ts';
 import { ID_PATTERN } from '#domain/pipeline/ids.ts';
+import { SLUG_PATTERN } from '#domain/pipeline/model.ts';
 
 /** Ids in keys and URLs: lower-case letters, digits and dashes, 1 to 63 long — never a path separator. */
 export const slug = z.string().regex(SLUG_PATTERN, 'must be a slug: lower-case letters, digits and dashes, 1 to 63 long');

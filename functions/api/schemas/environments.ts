@@ -18,7 +18,5 @@ export const environmentPath = z.object({ environmentId: slug });
 export const createEnvironmentBody = z.strictObject({ id: slug.describe('unique; used in URLs and #{Conveyor.Environment.Id}'), ...fields }).meta({ id: 'CreateEnvironment' });
 export const updateEnvironmentBody = z.strictObject({ ...fields, version: entityVersion }).meta({ id: 'UpdateEnvironment' });
 
-export const environment = z
-  .object({ id: slug, name: z.string(), order: z.number().int(), description: z.string().optional(), version: z.number().int() })
-  .meta({ id: 'Environment' });
+export const environment = z.object({ id: slug, name: z.string(), order: z.number().int(), description: z.string().optional(), version: z.number().int() }).meta({ id: 'Environment' });
 export const environmentList = listOf(environment).meta({ id: 'EnvironmentList' });

@@ -11,13 +11,7 @@ export const phase = z
     name: displayName,
     environments: slugList(1, MAX_PHASE_ENVIRONMENTS).describe('environment ids; each environment belongs to one phase'),
     entry: z.enum(['automatic', 'manual']).describe('automatic: deploy to every environment as soon as the phase opens; manual: wait for a promotion'),
-    minimumEnvironmentsBeforePromotion: z
-      .number()
-      .int()
-      .min(0)
-      .max(MAX_PHASE_ENVIRONMENTS)
-      .default(0)
-      .describe('how many environments must succeed before the next phase opens; 0 means all'),
+    minimumEnvironmentsBeforePromotion: z.number().int().min(0).max(MAX_PHASE_ENVIRONMENTS).default(0).describe('how many environments must succeed before the next phase opens; 0 means all'),
   })
   .meta({ id: 'Phase' });
 

@@ -62,7 +62,9 @@ export const step = z
       ...stepBase,
       targetTags,
       timeoutSeconds: stepTimeout,
-      spec: z.record(z.string(), z.unknown()).describe('DeployContainers spec: name, replicas, strategy, containers, configMap, secret (items are #{Variable} references to sensitive variables), service, ingress'),
+      spec: z
+        .record(z.string(), z.unknown())
+        .describe('DeployContainers spec: name, replicas, strategy, containers, configMap, secret (items are #{Variable} references to sensitive variables), service, ingress'),
     }),
     z.strictObject({ kind: z.literal('kubectl-script'), ...stepBase, targetTags, timeoutSeconds: stepTimeout, script: z.string().min(1).max(MAX_SCRIPT_LENGTH) }),
     z.strictObject({
@@ -147,7 +149,5 @@ const summaryFields = {
 };
 
 export const projectSummary = z.object(summaryFields).meta({ id: 'ProjectSummary' });
-export const project = z
-  .object({ ...summaryFields, process: z.array(step), variables: z.array(z.object({ name: z.string(), values: z.array(variableValueView) })) })
-  .meta({ id: 'Project' });
+export const project = z.object({ ...summaryFields, process: z.array(step), variables: z.array(z.object({ name: z.string(), values: z.array(variableValueView) })) }).meta({ id: 'Project' });
 export const projectList = z.object({ items: z.array(projectSummary) }).meta({ id: 'ProjectList' });

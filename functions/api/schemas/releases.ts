@@ -6,8 +6,8 @@
  */
 import { z } from 'zod';
 import { VERSION_PATTERN } from '#domain/pipeline/validate.ts';
-import { deployment } from './deployments.ts';
 import { page, slug, text } from './common.ts';
+import { deployment } from './deployments.ts';
 
 /** Most image entries a release request may give: far more repositories than a process names. */
 const MAX_IMAGE_ENTRIES = 100;

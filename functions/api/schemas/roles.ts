@@ -13,10 +13,7 @@ const MAX_ARN_LENGTH = 2048;
 export const ROLES = ['Admin', 'ReleaseManager', 'Deployer', 'Approver', 'Auditor'] as const;
 const MAX_GRANT_ENVIRONMENTS = 50;
 
-export const principalArn = z
-  .string()
-  .max(MAX_ARN_LENGTH)
-  .regex(PRINCIPAL_ARN_PATTERN, 'must be an IAM user or role ARN (arn:aws:iam::123456789012:role/Name)');
+export const principalArn = z.string().max(MAX_ARN_LENGTH).regex(PRINCIPAL_ARN_PATTERN, 'must be an IAM user or role ARN (arn:aws:iam::123456789012:role/Name)');
 
 /** Percent-decoded (clients may encode the ARN's "/" and ":"), then checked. */
 const decodedArn = z

@@ -15,10 +15,10 @@ import { Deadline } from '#domain/deadline.ts';
 import { applyStep, checkRollout, finalize, type StepOutcome, type StepRequest, type StepState } from '#domain/engine/apply-step.ts';
 import type { CheckRolloutTaskInput, TargetTaskInput } from './inputs.ts';
 import type { ConnectedCluster, Invocation, TaskDeps } from './ports.ts';
-import { boundedState, clockMs, earliest, failureReason, waitSecondsAfter, watchSecondsFor, withCluster, withLog, type RolloutOutput, type RolloutStatus } from './rollout.ts';
+import { boundedState, clockMs, earliest, failureReason, type RolloutOutput, type RolloutStatus, waitSecondsAfter, watchSecondsFor, withCluster, withLog } from './rollout.ts';
 import { engineVariables, stepRequest } from './step-request.ts';
 import { loadStepWork, putResult, renewLock, resultOf, resumeAfterApproval, type StepWork } from './step-work.ts';
-import { resolveTarget, type ResolvedTarget } from './targets.ts';
+import { type ResolvedTarget, resolveTarget } from './targets.ts';
 import { TaskLog } from './task-log.ts';
 
 type Prepared = { work: StepWork; target: ResolvedTarget; request: StepRequest; log: TaskLog };
@@ -50,7 +50,14 @@ export async function applyTarget(deps: TaskDeps, input: TargetTaskInput, invoca
     const { target, request } = prepared;
     const known = resultOf(work.detail, input.stepIndex, input.targetId);
     if (known) log.warn('applying again: an earlier attempt did not finish (server-side apply converges on the manifests)');
-    await putResult(deps, work.detail, { deploymentId: work.deployment.id, stepIndex: input.stepIndex, stepName: work.step.name, targetId: input.targetId, state: 'Running', startedAt: deps.clock().toISOString() });
+    await putResult(deps, work.detail, {
+      deploymentId: work.deployment.id,
+      stepIndex: input.stepIndex,
+      stepName: work.step.name,
+      targetId: input.targetId,
+      state: 'Running',
+      startedAt: deps.clock().toISOString(),
+    });
     const clock = clockMs(deps);
     const stepDeadline = Deadline.after(request.timeoutMs, clock);
     const settled = await withCluster(deps, target.engine, earliest(stepDeadline, invocation.deadline, clock), async (cluster) => {

@@ -12,7 +12,11 @@ import { DeployError } from '#domain/errors.ts';
  */
 export class NoTargetsError extends DeployError {
   readonly category = 'input' as const;
-  constructor(readonly step: string, readonly tags: readonly string[], readonly environmentId: string) {
+  constructor(
+    readonly step: string,
+    readonly tags: readonly string[],
+    readonly environmentId: string,
+  ) {
     super(
       `step "${step}" runs on targets tagged ${tags.map((t) => `"${t}"`).join(' or ') || '(no tags)'}, and environment ${environmentId} has none: ` +
         `tag a target of ${environmentId}, or limit the step to the environments that have one`,

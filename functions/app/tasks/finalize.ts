@@ -20,12 +20,12 @@
  */
 import { categoryOfName, isTechnicalFault, STATES_TIMEOUT } from '#domain/error-registry.ts';
 import type { ErrorCategory } from '#domain/errors.ts';
+import { VersionConflictError } from '#domain/pipeline/errors.ts';
+import { DEPLOYMENT_TRANSITIONS, type Deployment, type DeploymentDetail, type DeploymentState, isFinal } from '#domain/pipeline/model.ts';
 import { Redactor } from '#domain/redactor.ts';
 import { SecretDeletedError, SecretNotFoundError } from '#domain/secret-errors.ts';
-import { VersionConflictError } from '#domain/pipeline/errors.ts';
-import { DEPLOYMENT_TRANSITIONS, isFinal, type Deployment, type DeploymentDetail, type DeploymentState } from '#domain/pipeline/model.ts';
-import type { CaughtFailure, FinalizeInput } from './inputs.ts';
 import { answerCompletedPhases } from '../release-waits.ts';
+import type { CaughtFailure, FinalizeInput } from './inputs.ts';
 import { auditAs, eventDetail } from './plan.ts';
 import type { TaskDeps } from './ports.ts';
 import { engineVariables } from './step-request.ts';
@@ -109,7 +109,10 @@ async function sensitiveRedactor(deps: TaskDeps, deployment: Deployment): Promis
   try {
     const release = await deps.stores.releases.get(deployment.projectId, deployment.releaseNumber);
     const variables = await engineVariables(deps, release.snapshot.variables);
-    return new Redactor(variables.flatMap((v) => v.values.filter((value) => value.sensitive).map((value) => value.value)), { withForms: true });
+    return new Redactor(
+      variables.flatMap((v) => v.values.filter((value) => value.sensitive).map((value) => value.value)),
+      { withForms: true },
+    );
   } catch {
     return new Redactor();
   }
@@ -117,7 +120,7 @@ async function sensitiveRedactor(deps: TaskDeps, deployment: Deployment): Promis
 
 /** A Lambda error's Cause is its error payload (JSON with `errorMessage`); others are text. */
 function messageOf(name: string, cause: string | undefined): string {
-  if (name === STATES_TIMEOUT) return 'no decision came within the approval step\'s timeout';
+  if (name === STATES_TIMEOUT) return "no decision came within the approval step's timeout";
   if (!cause) return 'no cause was given';
   try {
     const payload: unknown = JSON.parse(cause);
@@ -133,7 +136,9 @@ async function closeResults(deps: TaskDeps, detail: DeploymentDetail, state: Dep
   if (state === 'Succeeded') return;
   for (const result of detail.results.filter((r) => r.state === 'Running' || r.state === 'Pending')) {
     const approval = detail.approvals.find((a) => a.stepIndex === result.stepIndex && a.decision === 'Rejected');
-    const message = approval ? `rejected by ${approval.decidedBy}${approval.comment ? `: ${approval.comment}` : ''}` : `stopped: the deployment ${state === 'Errored' ? 'hit a fault' : 'failed'}${reason ? ` (${reason.split('\n')[0]})` : ''}`;
+    const message = approval
+      ? `rejected by ${approval.decidedBy}${approval.comment ? `: ${approval.comment}` : ''}`
+      : `stopped: the deployment ${state === 'Errored' ? 'hit a fault' : 'failed'}${reason ? ` (${reason.split('\n')[0]})` : ''}`;
     await putResult(deps, detail, { ...result, state: state === 'Errored' ? 'Errored' : 'Failed', finishedAt, message });
   }
 }

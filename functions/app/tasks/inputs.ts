@@ -13,9 +13,15 @@ import { parseReleaseId, RELEASE_ID_PATTERN, type ReleaseKey } from '../release-
 const deploymentId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a deployment id');
 const slug = z.string().regex(SLUG_PATTERN, 'must be a slug');
 const index = z.int().nonnegative();
-const executionArn = z.string().regex(/^arn:aws[a-z-]*:states:[^\s]+$/, 'must be a Step Functions execution ARN').max(2048);
+const executionArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:states:[^\s]+$/, 'must be a Step Functions execution ARN')
+  .max(2048);
 /** The execution's role (`$$.Execution.RoleArn`): the pipeline's own identity in audit events. */
-const actorArn = z.string().regex(/^arn:aws[a-z-]*:[^\s]+$/, 'must be an ARN').max(2048);
+const actorArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:[^\s]+$/, 'must be an ARN')
+  .max(2048);
 /** Step Functions task tokens are at most 1,024 characters (SendTaskSuccess's limit). */
 const taskToken = z.string().min(1).max(1024);
 

@@ -10,10 +10,11 @@
  * from the execution, the phase and the environment (lifecycleDeploymentId), and an environment
  * where the release already succeeded gets none (the gate counts it).
  */
-import { lifecycleProgress, requiredSuccesses } from '#domain/pipeline/lifecycle.ts';
+
 import { createHash } from 'node:crypto';
 import { DuplicateError, NotFoundError } from '#domain/pipeline/errors.ts';
 import { newId } from '#domain/pipeline/ids.ts';
+import { lifecycleProgress, requiredSuccesses } from '#domain/pipeline/lifecycle.ts';
 import type { Deployment, Lifecycle, Release } from '#domain/pipeline/model.ts';
 import { SecretDeletedError, SecretNotFoundError } from '#domain/secret-errors.ts';
 import { queueDeployment } from '../deployment-queue.ts';
@@ -129,9 +130,7 @@ export async function lifecycleGate(deps: TaskDeps, input: LifecycleGateInput): 
  * deployment has just finished when the gate asks).
  */
 async function currentStates(deps: TaskDeps, listed: Deployment[], environments: string[]): Promise<Deployment[]> {
-  return Promise.all(
-    listed.map(async (d) => (environments.includes(d.environmentId) && d.state !== 'Succeeded' ? (await deps.stores.deployments.get(d.id)).deployment : d)),
-  );
+  return Promise.all(listed.map(async (d) => (environments.includes(d.environmentId) && d.state !== 'Succeeded' ? (await deps.stores.deployments.get(d.id)).deployment : d)));
 }
 
 async function deleteSecret(deps: TaskDeps, arn: string): Promise<void> {

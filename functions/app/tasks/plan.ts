@@ -13,7 +13,7 @@
  * deployment that deployed nothing there as succeeded).
  */
 import { InvalidStateError } from '#domain/pipeline/errors.ts';
-import { isFinal, type Deployment, type Step } from '#domain/pipeline/model.ts';
+import { type Deployment, isFinal, type Step } from '#domain/pipeline/model.ts';
 import type { AppDeps } from '../context.ts';
 import { NoTargetsError } from './errors.ts';
 import type { PlanInput } from './inputs.ts';
@@ -67,7 +67,9 @@ export async function planDeployment(deps: TaskDeps, input: PlanInput): Promise<
   const release = await deps.stores.releases.get(deployment.projectId, deployment.releaseNumber);
   try {
     const steps = await planSteps(deps, deployment, release.snapshot.process);
-    log.info(`${steps.length} step${steps.length === 1 ? '' : 's'} to run: ${steps.map((s) => `"${s.name}" (${s.kind}${s.targets.length ? ` on ${s.targets.join(', ')}` : ''})`).join(', ') || 'none'}`);
+    log.info(
+      `${steps.length} step${steps.length === 1 ? '' : 's'} to run: ${steps.map((s) => `"${s.name}" (${s.kind}${s.targets.length ? ` on ${s.targets.join(', ')}` : ''})`).join(', ') || 'none'}`,
+    );
     return { queued: false, steps };
   } finally {
     await log.flush();
@@ -119,7 +121,14 @@ export function eventDetail(deployment: Deployment): Record<string, unknown> {
 }
 
 /** An audit event of the pipeline's own action: the execution's role acts, the execution is the request. */
-export function auditAs(deps: Pick<AppDeps, 'stores'>, actorArn: string, executionArn: string, action: string, deployment: Deployment, details: Record<string, string | number | boolean>): Promise<unknown> {
+export function auditAs(
+  deps: Pick<AppDeps, 'stores'>,
+  actorArn: string,
+  executionArn: string,
+  action: string,
+  deployment: Deployment,
+  details: Record<string, string | number | boolean>,
+): Promise<unknown> {
   return deps.stores.audit.append({
     actorArn,
     action,

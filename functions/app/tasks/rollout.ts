@@ -8,12 +8,11 @@
  * from the number of checks so far, which the output carries, so a retried check waits the same.
  */
 import { Deadline } from '#domain/deadline.ts';
-import { PartialApplyError } from '#domain/errors.ts';
 import type { StepOutcome, StepState } from '#domain/engine/apply-step.ts';
-import type { Target as EngineTarget } from '#domain/model.ts';
-import type { ObjectRef } from '#domain/model.ts';
-import { TooLargeError } from '#domain/pipeline/errors.ts';
 import { describe } from '#domain/engine/events.ts';
+import { PartialApplyError } from '#domain/errors.ts';
+import type { Target as EngineTarget, ObjectRef } from '#domain/model.ts';
+import { TooLargeError } from '#domain/pipeline/errors.ts';
 import type { ConnectedCluster, TaskDeps } from './ports.ts';
 import type { TaskLog } from './task-log.ts';
 
@@ -104,7 +103,7 @@ export function acrossTaskBoundary(error: unknown, log: TaskLog): unknown {
 /** The reason a failed or timed-out rollout gives, with what a blue/green or rolling plan left as it was. */
 export function failureReason(state: StepState, outcome: StepOutcome | undefined): string {
   const failure = outcome?.failure ?? state.failure;
-  const what = failure ? failure.message ?? `${describe(failure.ref)}: ${failure.status}${failure.reason ? ` (${failure.reason})` : ''}` : 'no object reported why';
+  const what = failure ? (failure.message ?? `${describe(failure.ref)}: ${failure.status}${failure.reason ? ` (${failure.reason})` : ''}`) : 'no object reported why';
   const note = outcome?.note ? `; ${outcome.note}` : '';
   if (state.state === 'timeout') return `the step did not finish within ${state.deadline.budgetMs / MS_PER_SECOND} s: ${what}${note}`;
   return `${what}${note}`;

@@ -9,12 +9,13 @@
  *
  * Scripts are not idempotent: a retried task whose script already succeeded does not run it again.
  */
+
+import { sensitiveRedactor } from '#domain/engine/redaction.ts';
 import { InvalidManifestError, MissingVariablesError } from '#domain/errors.ts';
 import { accountSecretValues, type Variable } from '#domain/model.ts';
-import { sensitiveRedactor } from '#domain/engine/redaction.ts';
+import { InvalidStateError } from '#domain/pipeline/errors.ts';
 import { createVariableLookup } from '#domain/render/index.ts';
 import { buildText, createPlanner, realValue, type SubstitutionProblems } from '#domain/render/substitute.ts';
-import { InvalidStateError } from '#domain/pipeline/errors.ts';
 import { ScriptFailedError } from './errors.ts';
 import type { TargetTaskInput } from './inputs.ts';
 import type { Invocation, ScriptRun, TaskDeps } from './ports.ts';
@@ -50,7 +51,9 @@ export async function runScript(deps: TaskDeps, input: TargetTaskInput, invocati
     const variables = await engineVariables(deps, work.release.snapshot.variables);
     const script = substitute(step.script, step.name, variables, work, target.engine);
     const kubeconfig = await deps.clusters.kubeconfig(target.engine);
-    const mask = sensitiveRedactor(variables).add(kubeconfig.secrets).add(accountSecretValues(target.engine.account).filter((s) => s.length >= MIN_ACCOUNT_SECRET_LENGTH));
+    const mask = sensitiveRedactor(variables)
+      .add(kubeconfig.secrets)
+      .add(accountSecretValues(target.engine.account).filter((s) => s.length >= MIN_ACCOUNT_SECRET_LENGTH));
     const startedAt = deps.clock().toISOString();
     const base = { deploymentId: input.deploymentId, stepIndex: input.stepIndex, stepName: step.name, targetId: input.targetId };
     await putResult(deps, work.detail, { ...base, state: 'Running', startedAt });
@@ -86,7 +89,10 @@ function failureOf(run: ScriptRun, output: string, timeoutMs: number, stepTimeou
   const tail = output.trimEnd().split('\n').slice(-FAILURE_TAIL_LINES).join('\n');
   const last = tail ? `; last lines:\n${tail}` : '; it printed nothing';
   if (run.timedOut) {
-    const limit = timeoutMs < stepTimeoutSeconds * MS_PER_SECOND ? `the time its Lambda had left (${Math.round(timeoutMs / MS_PER_SECOND)} s; the step allows ${stepTimeoutSeconds} s)` : `the step's timeout of ${stepTimeoutSeconds} s`;
+    const limit =
+      timeoutMs < stepTimeoutSeconds * MS_PER_SECOND
+        ? `the time its Lambda had left (${Math.round(timeoutMs / MS_PER_SECOND)} s; the step allows ${stepTimeoutSeconds} s)`
+        : `the step's timeout of ${stepTimeoutSeconds} s`;
     return `the script was stopped after ${limit}${last}`;
   }
   if (run.exitCode !== 0) return `the script exited with ${run.exitCode === null ? 'a signal' : `code ${run.exitCode}`}${last}`;
@@ -106,4 +112,3 @@ export function chunks(output: string): string[] {
   if (rest) out.push(rest);
   return out;
 }
-

@@ -9,9 +9,9 @@
  * the same context it fills system variables from. `#{Conveyor.Release.Number}` is the release's
  * version, as in Octopus.
  */
-import { DOCUMENT_API_VERSION, DOCUMENT_KIND, type DeployContainersSpec } from '#domain/containers/spec.ts';
+import { type DeployContainersSpec, DOCUMENT_API_VERSION, DOCUMENT_KIND } from '#domain/containers/spec.ts';
 import type { StepRequest } from '#domain/engine/step-input.ts';
-import type { RenderContext, Target as EngineTarget, Variable, VariableValue } from '#domain/model.ts';
+import type { Target as EngineTarget, RenderContext, Variable, VariableValue } from '#domain/model.ts';
 import type { ImageReference, ProjectVariable, Step } from '#domain/pipeline/model.ts';
 import type { ManifestFile } from '#domain/render/index.ts';
 import type { TaskDeps } from './ports.ts';

@@ -8,7 +8,7 @@
  * InvalidStateError: the execution's Catch takes it to Finalize, which answers with the state.
  */
 import { InvalidStateError, NotFoundError, VersionConflictError } from '#domain/pipeline/errors.ts';
-import { isFinal, type Deployment, type DeploymentDetail, type Release, type Step, type StepTargetResult } from '#domain/pipeline/model.ts';
+import { type Deployment, type DeploymentDetail, isFinal, type Release, type Step, type StepTargetResult } from '#domain/pipeline/model.ts';
 import type { TaskDeps } from './ports.ts';
 import type { TaskLog } from './task-log.ts';
 

@@ -7,8 +7,8 @@
  */
 import type { EngineEvent } from '#domain/engine/events.ts';
 import { describe } from '#domain/engine/events.ts';
-import { Redactor } from '#domain/redactor.ts';
 import type { TaskLogEntry } from '#domain/pipeline/model.ts';
+import { Redactor } from '#domain/redactor.ts';
 import type { TaskDeps } from './ports.ts';
 
 type Level = TaskLogEntry['level'];

@@ -3,7 +3,7 @@
  * and returns the value only when it is usable, so one pass reports every problem at once
  * and the caller then throws a single InvalidManifestError (terminal: the user's to fix).
  */
-import { InvalidManifestError, type InputProblem } from '../errors.ts';
+import { type InputProblem, InvalidManifestError } from '../errors.ts';
 import type { SourceLocation } from '../model.ts';
 
 export const PORT_MIN = 1;

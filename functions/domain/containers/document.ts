@@ -11,7 +11,7 @@
  */
 import type { Manifest, SourceLocation } from '../model.ts';
 import { at, isRecord, onlyFields, Problems } from './check.ts';
-import { DOCUMENT_API_VERSION, DOCUMENT_KIND, type DeployContainersSpec } from './spec.ts';
+import { type DeployContainersSpec, DOCUMENT_API_VERSION, DOCUMENT_KIND } from './spec.ts';
 import { validateDeployContainers } from './validate.ts';
 
 /** Whether a parsed document is a DeployContainers step rather than a Kubernetes object. */

@@ -9,7 +9,7 @@ import { InvalidManifestError } from '../errors.ts';
 import type { Manifest, RenderedObject, SourceLocation } from '../model.ts';
 import { REDACTED } from '../render/index.ts';
 import { labelsFor, normalizeDeploymentId, selectorFor, versionedName } from './names.ts';
-import { podTemplate, type ConfigNames } from './pod-template.ts';
+import { type ConfigNames, podTemplate } from './pod-template.ts';
 import type { DeployContainersSpec } from './spec.ts';
 
 const DEFAULT_PROTOCOL = 'TCP';
@@ -116,7 +116,9 @@ function secret(spec: DeployContainersSpec, id: string): { object: Manifest; red
  * have filled it from the release, and `latest` is not a release.
  */
 export function generateDeployContainers(spec: DeployContainersSpec, deploymentId: string, options: GenerateOptions = {}): GeneratedObjects {
-  const unpinned = spec.containers.flatMap((c, i) => (isPinnedImage(c.image) ? [] : [{ message: `containers[${i}].image: "${c.image}" has no tag or digest (the release's image map should fill it)` }]));
+  const unpinned = spec.containers.flatMap((c, i) =>
+    isPinnedImage(c.image) ? [] : [{ message: `containers[${i}].image: "${c.image}" has no tag or digest (the release's image map should fill it)` }],
+  );
   if (unpinned.length > 0) throw new InvalidManifestError(unpinned.map((p) => (options.source ? { ...p, source: options.source } : p)));
 
   const id = normalizeDeploymentId(deploymentId);
@@ -126,9 +128,7 @@ export function generateDeployContainers(spec: DeployContainersSpec, deploymentI
     ...(spec.configMap ? { configMap: versionedName(spec, id) } : {}),
     ...(spec.secret ? { secret: versionedName(spec, id) } : {}),
   };
-  const configMap = spec.configMap
-    ? rendered({ apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(spec, names.configMap!, id), data: { ...spec.configMap.items } })
-    : undefined;
+  const configMap = spec.configMap ? rendered({ apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(spec, names.configMap!, id), data: { ...spec.configMap.items } }) : undefined;
   const secretPair = secret(spec, id);
   const secretObject = secretPair ? rendered(secretPair.object, secretPair.redacted) : undefined;
   const deploymentObject = rendered(deployment(spec, id, names));

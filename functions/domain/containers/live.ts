@@ -5,7 +5,7 @@
  */
 import type { Manifest, ObjectRef } from '../model.ts';
 import { versionedName } from './names.ts';
-import { DEPLOYMENT_ID_LABEL, STEP_LABEL, type DeployContainersSpec } from './spec.ts';
+import { DEPLOYMENT_ID_LABEL, type DeployContainersSpec, STEP_LABEL } from './spec.ts';
 
 /** What the engine read from the cluster before planning. */
 export type LiveObjects = {

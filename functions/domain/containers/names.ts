@@ -4,7 +4,7 @@
  * own copy and the pods of an older deployment keep reading their own config mid-rollout.
  */
 import { InvalidManifestError } from '../errors.ts';
-import { DEPLOYMENT_ID_LABEL, STEP_LABEL, type DeployContainersSpec } from './spec.ts';
+import { DEPLOYMENT_ID_LABEL, type DeployContainersSpec, STEP_LABEL } from './spec.ts';
 
 /** RFC 1123 label: what Service names, container names and label values can rely on. */
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

@@ -9,10 +9,10 @@
  * serving and the new one is left for inspection (the next deployment's cleanup removes it).
  */
 import type { Manifest, ObjectRef, RenderedObject } from '../model.ts';
-import { generateDeployContainers, type GenerateOptions } from './generate.ts';
-import { describeColour, olderObjects, type LiveObjects } from './live.ts';
-import { DEPLOYMENT_ID_LABEL, type DeployContainersSpec } from './spec.ts';
 import { refOf } from '../rollout/status.ts';
+import { type GenerateOptions, generateDeployContainers } from './generate.ts';
+import { describeColour, type LiveObjects, olderObjects } from './live.ts';
+import { DEPLOYMENT_ID_LABEL, type DeployContainersSpec } from './spec.ts';
 
 export type { LiveObjects };
 

@@ -15,9 +15,7 @@ export const VOLUME_NAMES: Readonly<Record<ConfigSource, string>> = { configMap:
 
 function probe(spec: Probe): Record<string, unknown> {
   const { initialDelaySeconds, periodSeconds, timeoutSeconds, failureThreshold, successThreshold } = spec;
-  const timing = Object.fromEntries(
-    Object.entries({ initialDelaySeconds, periodSeconds, timeoutSeconds, failureThreshold, successThreshold }).filter(([, v]) => v !== undefined),
-  );
+  const timing = Object.fromEntries(Object.entries({ initialDelaySeconds, periodSeconds, timeoutSeconds, failureThreshold, successThreshold }).filter(([, v]) => v !== undefined));
   if ('http' in spec) return { httpGet: { path: spec.http.path, port: spec.http.port, ...(spec.http.scheme ? { scheme: spec.http.scheme } : {}) }, ...timing };
   if ('tcp' in spec) return { tcpSocket: { port: spec.tcp.port }, ...timing };
   return { exec: { command: spec.exec.command }, ...timing };

@@ -32,8 +32,7 @@ export type ProbeTiming = {
 export const PROBE_TIMING_FIELDS: readonly (keyof ProbeTiming)[] = ['initialDelaySeconds', 'periodSeconds', 'timeoutSeconds', 'failureThreshold', 'successThreshold'];
 
 /** Exactly one of http, tcp, exec. A port may be a number or a container port's name. */
-export type Probe = ProbeTiming &
-  ({ http: { path: string; port: number | string; scheme?: 'HTTP' | 'HTTPS' } } | { tcp: { port: number | string } } | { exec: { command: string[] } });
+export type Probe = ProbeTiming & ({ http: { path: string; port: number | string; scheme?: 'HTTP' | 'HTTPS' } } | { tcp: { port: number | string } } | { exec: { command: string[] } });
 
 export type ResourceList = { cpu?: string; memory?: string };
 export type Resources = { requests?: ResourceList; limits?: ResourceList };

@@ -4,20 +4,9 @@
  * the step's own ConfigMap/Secret items, so a typo fails before anything is applied instead
  * of as CreateContainerConfigError in the cluster.
  */
-import { at, integer, list, oneOf, onlyFields, PORT_MAX, PORT_MIN, portRef, type Problems, record, strings, text } from './check.ts';
+import { at, integer, list, oneOf, onlyFields, PORT_MAX, PORT_MIN, type Problems, portRef, record, strings, text } from './check.ts';
 import { DNS_LABEL, DNS_LABEL_MAX } from './names.ts';
-import {
-  CONFIG_SOURCES,
-  PROBE_TIMING_FIELDS,
-  PROTOCOLS,
-  type ConfigSource,
-  type ContainerPort,
-  type ContainerSpec,
-  type EnvVar,
-  type Probe,
-  type Resources,
-  type VolumeMount,
-} from './spec.ts';
+import { CONFIG_SOURCES, type ConfigSource, type ContainerPort, type ContainerSpec, type EnvVar, PROBE_TIMING_FIELDS, PROTOCOLS, type Probe, type Resources, type VolumeMount } from './spec.ts';
 
 /** IANA service name: what Kubernetes accepts as a port name. */
 export const PORT_NAME = /^(?=.*[a-z])(?!.*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

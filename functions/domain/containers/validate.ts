@@ -4,19 +4,10 @@
  * (`containers[0].ports[1].containerPort: must be 1-65535`). Generation then trusts types.
  */
 import type { SourceLocation } from '../model.ts';
-import { at, integer, isRecord, list, oneOf, onlyFields, PORT_MAX, PORT_MIN, portRef, Problems, record, stringMap, text } from './check.ts';
+import { at, integer, isRecord, list, oneOf, onlyFields, PORT_MAX, PORT_MIN, Problems, portRef, record, stringMap, text } from './check.ts';
 import { DNS_LABEL, DNS_LABEL_MAX, DNS_SUBDOMAIN, DNS_SUBDOMAIN_MAX } from './names.ts';
-import {
-  PATH_TYPES,
-  RESERVED_LABEL_PREFIX,
-  SERVICE_TYPES,
-  STRATEGIES,
-  type DeployContainersSpec,
-  type IngressSpec,
-  type IntOrPercent,
-  type ServiceSpec,
-} from './spec.ts';
-import { PORT_NAME, validateContainer, type ConfigKeys } from './validate-container.ts';
+import { type DeployContainersSpec, type IngressSpec, type IntOrPercent, PATH_TYPES, RESERVED_LABEL_PREFIX, SERVICE_TYPES, type ServiceSpec, STRATEGIES } from './spec.ts';
+import { type ConfigKeys, PORT_NAME, validateContainer } from './validate-container.ts';
 
 export const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 export const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;

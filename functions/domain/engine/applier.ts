@@ -8,7 +8,7 @@ import type { Manifest, ObjectHealth, ObjectRef, RenderedObject } from '../model
 import type { ClusterClient } from '../ports.ts';
 import { refKey } from '../rollout/status.ts';
 import { forEachLimited } from './concurrency.ts';
-import { refOf, type ApplyOutcome, type EventSink } from './events.ts';
+import { type ApplyOutcome, type EventSink, refOf } from './events.ts';
 
 export const FIELD_MANAGER = 'conveyor';
 

@@ -20,16 +20,16 @@
 import { Deadline } from '../deadline.ts';
 import type { Manifest } from '../model.ts';
 import type { ClusterClient } from '../ports.ts';
-import { applyObjects, type Applied } from './apply.ts';
 import { FIELD_MANAGER, type ObjectResult } from './applier.ts';
+import { type Applied, applyObjects } from './apply.ts';
 import { checkState, untilSettled } from './check-rollout.ts';
 import { StepContext } from './context.ts';
 import type { EventSink } from './events.ts';
 import { finalizeState, type StepOutcome } from './finalize.ts';
-import { checkRolloutInputSchema, finalizeInputSchema, parseStepInput, type CheckRolloutInput, type FinalizeInput, type StepRequest } from './step-input.ts';
+import { type CheckRolloutInput, checkRolloutInputSchema, type FinalizeInput, finalizeInputSchema, parseStepInput, type StepRequest } from './step-input.ts';
 import type { StepState } from './step-state.ts';
 
-export { FIELD_MANAGER, type ObjectResult, type StepOutcome, type StepState, type StepRequest, type CheckRolloutInput, type FinalizeInput, type Applied };
+export { type Applied, type CheckRolloutInput, FIELD_MANAGER, type FinalizeInput, type ObjectResult, type StepOutcome, type StepRequest, type StepState };
 
 /** The request, plus what a caller in one process may share with its cluster client. */
 export type ApplyStepRequest = StepRequest & {
@@ -64,7 +64,11 @@ export async function applyStep(request: ApplyStepRequest, cluster: ClusterClien
 }
 
 /** One check of the rollout (see check-rollout.ts); `input.state` is what the previous step returned. */
-export async function checkRollout(input: Omit<CheckRolloutInput, 'watchSeconds'>, cluster: ClusterClient, options: { watchSeconds: number; onEvent: EventSink; now?: () => Date }): Promise<StepState> {
+export async function checkRollout(
+  input: Omit<CheckRolloutInput, 'watchSeconds'>,
+  cluster: ClusterClient,
+  options: { watchSeconds: number; onEvent: EventSink; now?: () => Date },
+): Promise<StepState> {
   const { request, state, watchSeconds } = parseStepInput(checkRolloutInputSchema, { ...input, watchSeconds: options.watchSeconds }, STEP.check);
   const ctx = rebuild(request);
   return ctx.edge(() => checkState(ctx, state, cluster, { watchSeconds, onEvent: ctx.sink(options.onEvent), now: options.now ?? systemClock }));

@@ -22,23 +22,24 @@
  * yet cannot be validated, and a warning says so. A failure after the first write says which
  * objects were applied and which not (PartialApplyError).
  */
+
+import { isDeployContainersDocument } from '../containers/document.ts';
 import type { Deadline } from '../deadline.ts';
-import { ClusterAccessError, ObjectsRejectedError, PartialApplyError, UnusedImagesError, type InputProblem } from '../errors.ts';
+import { ClusterAccessError, type InputProblem, ObjectsRejectedError, PartialApplyError, UnusedImagesError } from '../errors.ts';
 import type { Manifest, ObjectRef, RenderedObject } from '../model.ts';
 import type { ClusterClient } from '../ports.ts';
-import { applyPhases, checkTarget, DEFAULT_NAMESPACE, enforceBoundary, unusedImageEntries, type ApplyPhase, type BindingReport } from '../render/index.ts';
-import { isDeployContainersDocument } from '../containers/document.ts';
+import { type ApplyPhase, applyPhases, type BindingReport, checkTarget, DEFAULT_NAMESPACE, enforceBoundary, unusedImageEntries } from '../render/index.ts';
 import { refKey } from '../rollout/status.ts';
 import { Applier, FIELD_MANAGER, type ObjectResult } from './applier.ts';
 import { planObjects, prepareDeployContainers, progressOf, runActions, specImageReport } from './containers-step.ts';
 import type { StepContext } from './context.ts';
 import { waitEstablished } from './established.ts';
-import { describe, refOf, type EventSink } from './events.ts';
-import { objectKey, preflight, type PreflightResult } from './preflight.ts';
+import { describe, type EventSink, refOf } from './events.ts';
+import { objectKey, type PreflightResult, preflight } from './preflight.ts';
 import { redactPlan } from './redaction.ts';
 import { declaredKinds, scopeLookup } from './scopes.ts';
 import { actionRunner, outcomeOf } from './state-writes.ts';
-import { currentWait, setTrackerMemory, STEP_STATE_VERSION, type StepPhase, type StepState } from './step-state.ts';
+import { currentWait, STEP_STATE_VERSION, type StepPhase, type StepState, setTrackerMemory } from './step-state.ts';
 
 const CRD_PHASE = 'custom-resource-definitions';
 /** Where --dry-run validates objects whose own namespace does not exist yet (preflightElsewhere). */
@@ -67,7 +68,10 @@ export async function applyObjects(ctx: StepContext, cluster: ClusterClient, onE
   ctx.parsedSpecs();
   if (request.requireImagesUsed) assertImagesUsed([images, ...ctx.parsedSpecs().map((spec) => specImageReport(spec, request.images))]);
   const plain = rendered.filter((r) => !isDeployContainersDocument(r.object));
-  const lookup = scopeLookup(cluster, plain.map((r) => r.object));
+  const lookup = scopeLookup(
+    cluster,
+    plain.map((r) => r.object),
+  );
   const bounded = await enforceBoundary(plain, request.target, lookup);
   const plans = await Promise.all(
     ctx.specs().map(async ({ spec, source }) => redactPlan(await prepareDeployContainers(cluster, spec, request.context.deploymentId, request.target, lookup, source), ctx.redactor)),
@@ -96,7 +100,12 @@ export async function applyObjects(ctx: StepContext, cluster: ClusterClient, onE
     plans: [],
   });
   if (request.dryRun) {
-    await preflightElsewhere(cluster, all.filter((r) => checked.skipped.has(objectKey(r.object))), { ...preflightOptions, missingNamespaces: toCreate }, onEvent);
+    await preflightElsewhere(
+      cluster,
+      all.filter((r) => checked.skipped.has(objectKey(r.object))),
+      { ...preflightOptions, missingNamespaces: toCreate },
+      onEvent,
+    );
     const objects = all.map((r) => ({ ref: refOf(r.object), outcome: 'validated' as const }));
     for (const o of objects) onEvent({ type: 'applied', ref: o.ref, outcome: 'validated' });
     return { state: stateOf('validated', objects), rendered: all.map((r) => r.redacted) };
@@ -108,7 +117,14 @@ export async function applyObjects(ctx: StepContext, cluster: ClusterClient, onE
     const created = await createNamespacesAndCheckTheirObjects(cluster, all, ensure, checked, preflightOptions, onEvent, applier);
     const phases = applyPhases(bounded);
     const results = new Map<string, ObjectResult>();
-    await createDefinitionsAndCheckTheirObjects(cluster, phases, inSet, checked, { ...preflightOptions, missingNamespaces: new Set(), undeclaredKinds: new Set() }, { applier, created, results, deadline, onEvent });
+    await createDefinitionsAndCheckTheirObjects(
+      cluster,
+      phases,
+      inSet,
+      checked,
+      { ...preflightOptions, missingNamespaces: new Set(), undeclaredKinds: new Set() },
+      { applier, created, results, deadline, onEvent },
+    );
 
     for (const phase of phases) {
       const left = phase.objects.filter((r) => !results.has(refKey(refOf(r.object))));
@@ -132,7 +148,12 @@ export async function applyObjects(ctx: StepContext, cluster: ClusterClient, onE
     const state = stateOf(tracked.length ? 'progressing' : 'applied', [...results.values()]);
     state.createdNamespaces = created.map((ref) => ref.name);
     state.plans = progress;
-    if (tracked.length) setTrackerMemory(state, unique(tracked).map((ref) => ({ ref })), request.waitForJobs);
+    if (tracked.length)
+      setTrackerMemory(
+        state,
+        unique(tracked).map((ref) => ({ ref })),
+        request.waitForJobs,
+      );
     return { state, rendered: all.map((r) => r.redacted) };
   } catch (error) {
     if (!applier.written.size || !(error instanceof Error)) throw error;

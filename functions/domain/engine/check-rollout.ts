@@ -17,14 +17,14 @@ import { Deadline } from '../deadline.ts';
 import type { ObjectHealth } from '../model.ts';
 import type { ClusterClient } from '../ports.ts';
 import { refKey } from '../rollout/status.ts';
-import { RolloutTracker, type Evaluation } from '../rollout/tracker.ts';
+import { type Evaluation, RolloutTracker } from '../rollout/tracker.ts';
 import { passWait, waitsAhead } from './containers-step.ts';
 import type { StepContext } from './context.ts';
 import { InvalidStepInputError } from './errors.ts';
 import type { EventSink } from './events.ts';
 import { healthFingerprint, RolloutObserver } from './observe.ts';
 import { actionRunner, laterApplier, partialFailure, recordResults } from './state-writes.ts';
-import { currentWait, setTrackerMemory, trackerMemory, type PlanProgress, type StepState } from './step-state.ts';
+import { currentWait, type PlanProgress, type StepState, setTrackerMemory, trackerMemory } from './step-state.ts';
 
 const MS_PER_SECOND = 1000;
 /** How long each check of the `--wait` loop watches before the next one reads afresh. */

@@ -6,17 +6,18 @@
  * step-state.ts says: the state keeps each plan by reference (PlanProgress), and the objects a
  * later part writes are generated again from the request (`regeneratePlan`), never stored.
  */
+
+import { isDeployContainersDocument, parseDeployContainersDocument } from '../containers/document.ts';
+import { stepSelector } from '../containers/names.ts';
+import { type DeployPlan, type LiveObjects, type PlanStep, planDeployContainers } from '../containers/plan.ts';
+import type { DeployContainersSpec, Strategy } from '../containers/spec.ts';
 import type { Manifest, ObjectRef, RenderedObject, SourceLocation, Target } from '../model.ts';
 import type { ClusterClient } from '../ports.ts';
-import { planDeployContainers, type DeployPlan, type LiveObjects, type PlanStep } from '../containers/plan.ts';
-import { stepSelector } from '../containers/names.ts';
-import { isDeployContainersDocument, parseDeployContainersDocument } from '../containers/document.ts';
-import type { DeployContainersSpec, Strategy } from '../containers/spec.ts';
-import { enforceBoundary, substituteImages, type BindingReport, type ScopeLookup } from '../render/index.ts';
+import { type BindingReport, enforceBoundary, type ScopeLookup, substituteImages } from '../render/index.ts';
 import { refKey } from '../rollout/status.ts';
 import type { ObjectResult } from './applier.ts';
 import { InvalidStepInputError } from './errors.ts';
-import { refOf, type EventSink } from './events.ts';
+import { type EventSink, refOf } from './events.ts';
 import type { PlanProgress, PlanStepRef } from './step-state.ts';
 
 const DEFAULT_NAMESPACE = 'default';

@@ -7,16 +7,17 @@
  * - the deploy-containers plans: those the apply step prepared, or, in a later invocation, the
  *   same plans generated again from the request (the state carries no manifests).
  */
+
+import type { DeployPlan } from '../containers/plan.ts';
+import type { RenderedObject } from '../model.ts';
+import type { Redactor } from '../redactor.ts';
 import type { RenderResult } from '../render/index.ts';
 import { renderManifests } from '../render/index.ts';
-import type { DeployPlan } from '../containers/plan.ts';
-import type { Redactor } from '../redactor.ts';
-import type { RenderedObject } from '../model.ts';
-import { bindSpec, objectsOfStep, parseSpecs, regeneratePlan, type LocatedSpec } from './containers-step.ts';
+import { bindSpec, type LocatedSpec, objectsOfStep, parseSpecs, regeneratePlan } from './containers-step.ts';
 import { InvalidStepInputError } from './errors.ts';
 import type { EventSink } from './events.ts';
 import { sensitiveRedactor, valuesBehindRedaction } from './redaction.ts';
-import { parseStepInput, stepRequestSchema, type StepRequest } from './step-input.ts';
+import { parseStepInput, type StepRequest, stepRequestSchema } from './step-input.ts';
 import type { PlanProgress } from './step-state.ts';
 
 export const DEFAULT_CONCURRENCY = 16;
@@ -104,7 +105,9 @@ export class StepContext {
     if (known) return known;
     const bound = this.specs()[progress.spec];
     if (!bound || bound.spec.name !== progress.name) {
-      throw new InvalidStepInputError('deploy-containers', [{ field: 'request.files', message: `renders no deploy-containers spec ${progress.name} at position ${progress.spec + 1}; the request must not change between a deployment's steps` }]);
+      throw new InvalidStepInputError('deploy-containers', [
+        { field: 'request.files', message: `renders no deploy-containers spec ${progress.name} at position ${progress.spec + 1}; the request must not change between a deployment's steps` },
+      ]);
     }
     const plan = regeneratePlan(bound, this.request.target, this.request.context.deploymentId);
     this.#plans.set(progress.spec, plan);

@@ -38,10 +38,13 @@ export async function waitEstablished(cluster: ClusterClient, ref: ObjectRef, de
       };
       // Re-armed while time is left: a Node timer cannot wait longer than MAX_TIMER_MS.
       const arm = () => {
-        timer = setTimeout(() => {
-          if (!deadline.expired) arm();
-          else finish(new RolloutFailedError(ref, 'Timeout', `CustomResourceDefinition/${ref.name} was not Established within the step's ${deadline.describe()}`));
-        }, Math.min(MAX_TIMER_MS, deadline.remainingMs()));
+        timer = setTimeout(
+          () => {
+            if (!deadline.expired) arm();
+            else finish(new RolloutFailedError(ref, 'Timeout', `CustomResourceDefinition/${ref.name} was not Established within the step's ${deadline.describe()}`));
+          },
+          Math.min(MAX_TIMER_MS, deadline.remainingMs()),
+        );
       };
       arm();
       subscription = cluster.watch([ref], (crd) => {

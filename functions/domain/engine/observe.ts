@@ -30,13 +30,17 @@ export function selects(selector: LabelSelector | undefined, labels: Record<stri
   const l = labels ?? {};
   for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (l[k] !== v) return false;
   for (const e of selector.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(l, e.key);
+    const has = Object.hasOwn(l, e.key);
     const ok =
-      e.operator === 'In' ? has && (e.values ?? []).includes(l[e.key]!)
-      : e.operator === 'NotIn' ? !has || !(e.values ?? []).includes(l[e.key]!)
-      : e.operator === 'Exists' ? has
-      : e.operator === 'DoesNotExist' ? !has
-      : false;
+      e.operator === 'In'
+        ? has && (e.values ?? []).includes(l[e.key]!)
+        : e.operator === 'NotIn'
+          ? !has || !(e.values ?? []).includes(l[e.key]!)
+          : e.operator === 'Exists'
+            ? has
+            : e.operator === 'DoesNotExist'
+              ? !has
+              : false;
     if (!ok) return false;
   }
   return true;
@@ -156,9 +160,12 @@ export class RolloutObserver {
         const at = Math.min(untilMs, this.tracker.wakeAt(now).getTime());
         wake = setTimeout(check, Math.min(MAX_TIMER_MS, Math.max(0, at - now.getTime())));
       };
-      end = setTimeout(() => {
-        if (!finished) finish(this.evaluate(new Date(Math.max(untilMs, this.options.now().getTime()))));
-      }, Math.min(MAX_TIMER_MS, Math.max(0, untilMs - this.options.now().getTime())));
+      end = setTimeout(
+        () => {
+          if (!finished) finish(this.evaluate(new Date(Math.max(untilMs, this.options.now().getTime()))));
+        },
+        Math.min(MAX_TIMER_MS, Math.max(0, untilMs - this.options.now().getTime())),
+      );
       schedule();
       subscription = cluster.watch(this.refs, (object) => {
         if (finished) return;

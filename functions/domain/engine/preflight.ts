@@ -4,12 +4,12 @@
  * field manager fails the whole step with nothing applied. It also tells which objects
  * exist already (a dry-run create carries no resourceVersion).
  */
-import { FieldConflictError, ObjectRejectedError, ObjectsRejectedError, type InputProblem } from '../errors.ts';
+import { FieldConflictError, type InputProblem, ObjectRejectedError, ObjectsRejectedError } from '../errors.ts';
 import type { Manifest, RenderedObject } from '../model.ts';
 import type { ClusterClient } from '../ports.ts';
+import { refKey } from '../rollout/status.ts';
 import { settleLimited } from './concurrency.ts';
 import { describe, refOf } from './events.ts';
-import { refKey } from '../rollout/status.ts';
 
 export type PreflightResult = {
   /** resourceVersion of each object that exists (by object key), '' for new ones. */
@@ -29,9 +29,7 @@ export async function preflight(
   const existing = new Map<string, string>();
   const skipped = new Set<string>();
   const checkable = objects.filter(({ object }) => {
-    const blocked =
-      (object.metadata.namespace && options.missingNamespaces.has(object.metadata.namespace)) ||
-      options.undeclaredKinds.has(`${object.apiVersion}/${object.kind}`);
+    const blocked = (object.metadata.namespace && options.missingNamespaces.has(object.metadata.namespace)) || options.undeclaredKinds.has(`${object.apiVersion}/${object.kind}`);
     if (blocked) skipped.add(objectKey(object));
     return !blocked;
   });

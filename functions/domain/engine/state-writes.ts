@@ -13,7 +13,7 @@ import type { ActionRunner } from './containers-step.ts';
 import type { StepContext } from './context.ts';
 import type { ApplyOutcome, EventSink } from './events.ts';
 import { objectKey } from './preflight.ts';
-import { writtenBy, type StepState } from './step-state.ts';
+import { type StepState, writtenBy } from './step-state.ts';
 
 /** A server's creationTimestamp has second precision: an object created this second counts as created. */
 const CREATION_SLACK_MS = 1000;
@@ -64,7 +64,11 @@ export function partialFailure(state: StepState, applier: Applier, error: unknow
   for (const o of state.objects) add(o.ref);
   for (const ref of applier.written.values()) add(ref);
   const planned = state.plans.flatMap((p) => p.steps.slice(p.next).flatMap(writtenBy));
-  return new PartialApplyError([...written.values()], planned.filter((ref) => !written.has(refKey(ref))), error);
+  return new PartialApplyError(
+    [...written.values()],
+    planned.filter((ref) => !written.has(refKey(ref))),
+    error,
+  );
 }
 
 /** `results` into the state's objects by ref: a new one at the end, a known one replaced where it stands. */

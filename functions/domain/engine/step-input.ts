@@ -8,11 +8,11 @@
  * reference) is checked where it is used, with the messages those checks already give.
  */
 import { z } from 'zod';
+import { STRATEGIES, type Strategy } from '../containers/spec.ts';
 import { HEALTH_ORDER, type ObjectHealth, type ObjectRef, type RenderContext, type Target, type Variable } from '../model.ts';
 import type { ManifestFile } from '../render/index.ts';
-import { STRATEGIES, type Strategy } from '../containers/spec.ts';
-import { InvalidStepInputError, type InputIssue } from './errors.ts';
-import { STEP_STATE_VERSION, type AppliedObject, type ObjectStatus, type PlanProgress, type PlanStepRef, type RolloutMemory, type StepState, type TrackedObject } from './step-state.ts';
+import { type InputIssue, InvalidStepInputError } from './errors.ts';
+import { type AppliedObject, type ObjectStatus, type PlanProgress, type PlanStepRef, type RolloutMemory, STEP_STATE_VERSION, type StepState, type TrackedObject } from './step-state.ts';
 
 /** What every step is given: the same request the apply step started from. */
 export type StepRequest = {

@@ -21,10 +21,11 @@
  * A plan that does not wait (a rolling plan when the caller did not ask to wait) runs its
  * applies in the apply step and skips its cleanup, as older config may still be in use.
  */
-import type { ObjectHealth, ObjectRef } from '../model.ts';
+
 import type { Strategy } from '../containers/spec.ts';
-import type { TrackedMemory } from '../rollout/tracker.ts';
+import type { ObjectHealth, ObjectRef } from '../model.ts';
 import { refKey } from '../rollout/status.ts';
+import type { TrackedMemory } from '../rollout/tracker.ts';
 import type { ApplyOutcome } from './events.ts';
 
 /** Bumped when the shape changes, so a step refuses a state it does not understand. */

@@ -10,7 +10,7 @@ import type { Evaluation } from '../rollout/tracker.ts';
 import { checkState, untilSettled } from './check-rollout.ts';
 import { StepContext } from './context.ts';
 import type { EventSink } from './events.ts';
-import { objectHealthOf, setTrackerMemory, STEP_STATE_VERSION, type StepState } from './step-state.ts';
+import { objectHealthOf, STEP_STATE_VERSION, type StepState, setTrackerMemory } from './step-state.ts';
 
 /** `deadline`: the step's; the wait ends with it (a rollout not done by then has timed out). */
 export type WaitOptions = { deadline: Deadline; waitForJobs?: boolean; now: () => Date; onEvent: EventSink };
@@ -38,7 +38,11 @@ export async function waitForRollout(cluster: ClusterClient, refs: ObjectRef[], 
     createdNamespaces: [],
     plans: [],
   };
-  setTrackerMemory(state, refs.map((ref) => ({ ref })), options.waitForJobs);
+  setTrackerMemory(
+    state,
+    refs.map((ref) => ({ ref })),
+    options.waitForJobs,
+  );
   const settled = await untilSettled(state, now, (current, watchSeconds) => checkState(ctx, current, cluster, { watchSeconds, onEvent: options.onEvent, now }));
   const objects = settled.objects.flatMap((o) => objectHealthOf(o) ?? []);
   const verdict = settled.state === 'done' || settled.state === 'failed' || settled.state === 'timeout' ? settled.state : 'progressing';

@@ -9,7 +9,7 @@
  * (a log stream, an EventBridge event) turns that into evidence.
  */
 import { createHash } from 'node:crypto';
-import { Redactor, REDACTED } from '../redactor.ts';
+import { REDACTED, Redactor } from '../redactor.ts';
 import type { AuditEntry, AuditEvent, AuditHead, AuditValue } from './model.ts';
 
 /** What the first event links to. */
@@ -43,7 +43,9 @@ function hashedFields(previousHash: string, event: Omit<AuditEvent, 'hash' | 'pr
 
 /** SHA-256 (hex) of the previous event's hash and this event's canonical form. */
 export function hashEvent(previousHash: string, event: Omit<AuditEvent, 'hash' | 'previousHash'>): string {
-  return createHash('sha256').update(canonicalJson(hashedFields(previousHash, event))).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson(hashedFields(previousHash, event)))
+    .digest('hex');
 }
 
 /** Details with credential shapes and values under secret-looking keys replaced by `***`. */

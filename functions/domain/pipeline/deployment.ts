@@ -94,10 +94,7 @@ export type DeploymentDetail = {
 };
 
 /** One cell of the dashboard: the latest deployment of a project to an environment. */
-export type MatrixCell = Pick<
-  Deployment,
-  'projectId' | 'environmentId' | 'releaseNumber' | 'releaseVersion' | 'state' | 'queuedAt' | 'startedAt' | 'finishedAt'
-> & { deploymentId: string };
+export type MatrixCell = Pick<Deployment, 'projectId' | 'environmentId' | 'releaseNumber' | 'releaseVersion' | 'state' | 'queuedAt' | 'startedAt' | 'finishedAt'> & { deploymentId: string };
 
 // ---------------------------------------------------------------------------------------
 // Approvals

@@ -25,11 +25,12 @@ export class NotFoundError extends DeployError {
  */
 export class VersionConflictError extends DeployError {
   readonly category = 'conflict' as const;
-  constructor(readonly subject: Subject, readonly expected: number, readonly actual?: number) {
-    super(
-      `${subject} was changed by someone else: expected version ${expected}` +
-        `${actual === undefined ? '' : `, found version ${actual}`}; read it again and retry`,
-    );
+  constructor(
+    readonly subject: Subject,
+    readonly expected: number,
+    readonly actual?: number,
+  ) {
+    super(`${subject} was changed by someone else: expected version ${expected}` + `${actual === undefined ? '' : `, found version ${actual}`}; read it again and retry`);
     this.name = 'VersionConflictError';
   }
 }
@@ -37,7 +38,10 @@ export class VersionConflictError extends DeployError {
 /** An entity with that id (or that unique value: a release version) exists already. */
 export class DuplicateError extends DeployError {
   readonly category = 'conflict' as const;
-  constructor(readonly subject: Subject, detail = 'exists already') {
+  constructor(
+    readonly subject: Subject,
+    detail = 'exists already',
+  ) {
     super(`${subject} ${detail}`);
     this.name = 'DuplicateError';
   }
@@ -46,7 +50,10 @@ export class DuplicateError extends DeployError {
 /** The caller may not do this (a role it lacks, approving its own deployment). */
 export class ForbiddenError extends DeployError {
   readonly category = 'access' as const;
-  constructor(readonly subject: Subject, message: string) {
+  constructor(
+    readonly subject: Subject,
+    message: string,
+  ) {
     super(`${subject}: ${message}`);
     this.name = 'ForbiddenError';
   }
@@ -55,7 +62,10 @@ export class ForbiddenError extends DeployError {
 /** A state change the entity's current state does not allow (a decided approval, a finished deployment). */
 export class InvalidStateError extends DeployError {
   readonly category = 'conflict' as const;
-  constructor(readonly subject: Subject, message: string) {
+  constructor(
+    readonly subject: Subject,
+    message: string,
+  ) {
     super(`${subject}: ${message}`);
     this.name = 'InvalidStateError';
   }
@@ -64,7 +74,12 @@ export class InvalidStateError extends DeployError {
 /** Something is larger than a documented limit; the message names both sizes and the limit's name. */
 export class TooLargeError extends DeployError {
   readonly category = 'input' as const;
-  constructor(readonly subject: Subject, readonly size: number, readonly limit: number, readonly limitName: string) {
+  constructor(
+    readonly subject: Subject,
+    readonly size: number,
+    readonly limit: number,
+    readonly limitName: string,
+  ) {
     super(`${subject} is ${formatBytes(size)}; the limit (${limitName}) is ${formatBytes(limit)}`);
     this.name = 'TooLargeError';
   }
@@ -73,7 +88,10 @@ export class TooLargeError extends DeployError {
 /** A field the stores refuse: a bad slug, a secret field that is not a secret ARN, a bad cursor. */
 export class ValidationError extends DeployError {
   readonly category = 'input' as const;
-  constructor(readonly subject: Subject, readonly problems: string[]) {
+  constructor(
+    readonly subject: Subject,
+    readonly problems: string[],
+  ) {
     super(`${subject}: ${problems.join('; ')}`);
     this.name = 'ValidationError';
   }
@@ -85,7 +103,11 @@ export class ValidationError extends DeployError {
  */
 export class LockLostError extends DeployError {
   readonly category = 'conflict' as const;
-  constructor(readonly subject: Subject, readonly deploymentId: string, readonly holder?: string) {
+  constructor(
+    readonly subject: Subject,
+    readonly deploymentId: string,
+    readonly holder?: string,
+  ) {
     super(`deployment ${deploymentId} does not hold the lock of ${subject}${holder ? `; deployment ${holder} does` : ''}`);
     this.name = 'LockLostError';
   }
@@ -103,7 +125,10 @@ export class StoreUnavailableError extends DeployError {
 /** Stored data is not what was written (a snapshot whose hash does not match): a fault, never retried blindly. */
 export class CorruptDataError extends DeployError {
   readonly category = 'internal' as const;
-  constructor(readonly subject: Subject, message: string) {
+  constructor(
+    readonly subject: Subject,
+    message: string,
+  ) {
     super(`${subject}: ${message}`);
     this.name = 'CorruptDataError';
   }
@@ -143,7 +168,11 @@ export class ServiceFaultError extends DeployError {
  */
 export class UnknownReferenceError extends DeployError {
   readonly category = 'input' as const;
-  constructor(readonly subject: Subject, readonly problems: string[], readonly known: Record<string, string[]>) {
+  constructor(
+    readonly subject: Subject,
+    readonly problems: string[],
+    readonly known: Record<string, string[]>,
+  ) {
     super(`${subject}: ${problems.join('; ')}`);
     this.name = 'UnknownReferenceError';
   }

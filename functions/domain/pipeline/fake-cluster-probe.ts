@@ -4,7 +4,7 @@
  * without its account, so a test can print `calls` safely.
  */
 import type { Target } from '../model.ts';
-import { qualifiedResource, type ClusterProbe, type ProbeReport, type ProbeRequest } from './cluster-probe.ts';
+import { type ClusterProbe, type ProbeReport, type ProbeRequest, qualifiedResource } from './cluster-probe.ts';
 
 export type FakeProbeCall = { target: string; url?: string; namespace?: string; accountKind: Target['account']['kind']; request: ProbeRequest };
 
@@ -17,7 +17,10 @@ export class FakeClusterProbe implements ClusterProbe {
   /** The targets probed, with their resolved accounts: for tests that check what the use case built. */
   readonly targets: Target[] = [];
 
-  constructor(private readonly version = 'v1.33.0', private readonly user = 'system:serviceaccount:test:deployer') {}
+  constructor(
+    private readonly version = 'v1.33.0',
+    private readonly user = 'system:serviceaccount:test:deployer',
+  ) {}
 
   async probe(target: Target, request: ProbeRequest): Promise<ProbeReport> {
     this.targets.push(target);

@@ -7,7 +7,7 @@
  * throw them, and the same store-side checks (validate.ts). Stores a test did not ask for throw
  * when used, so a use case touching more than it should fails loudly.
  */
-import { sealEvent, verifyChain, type ChainVerification } from './audit.ts';
+import { type ChainVerification, sealEvent, verifyChain } from './audit.ts';
 import { DuplicateError, InvalidStateError, NotFoundError, VersionConflictError } from './errors.ts';
 import type { Account, AuditEntry, AuditEvent, AuditHead, Environment, Lifecycle, PrincipalArn, Project, ProjectSummary, RoleBinding, Target, Versioned } from './model.ts';
 import type { AuditLog, ConfigStore, New, Page, PageRequest, PipelineStores, ProjectStore, RoleStore, TargetStore } from './ports.ts';
@@ -116,7 +116,8 @@ export class InMemoryProjectStore implements ProjectStore {
 
   async delete(id: string, version: number): Promise<void> {
     const current = await this.store.get(id);
-    if (current.version === version && current.releaseCounter > 0) throw new InvalidStateError(`project ${id}`, `has ${current.releaseCounter} releases, which are kept; the project cannot be deleted`);
+    if (current.version === version && current.releaseCounter > 0)
+      throw new InvalidStateError(`project ${id}`, `has ${current.releaseCounter} releases, which are kept; the project cannot be deleted`);
     return this.store.delete(id, version);
   }
 }
@@ -181,7 +182,12 @@ export type InMemoryStores = PipelineStores & {
 /** The configuration stores and the audit log in memory; release-flow stores throw when used. */
 export function inMemoryStores(now?: () => Date): InMemoryStores {
   return {
-    environments: new InMemoryConfigStore<Environment>('environment', (e) => e.id, () => undefined, (a, b) => a.order - b.order || (a.id < b.id ? -1 : 1)),
+    environments: new InMemoryConfigStore<Environment>(
+      'environment',
+      (e) => e.id,
+      () => undefined,
+      (a, b) => a.order - b.order || (a.id < b.id ? -1 : 1),
+    ),
     lifecycles: new InMemoryConfigStore<Lifecycle>('lifecycle', (l) => l.id),
     accounts: new InMemoryConfigStore<Account>('account', (a) => a.id, assertAccount),
     targets: new InMemoryTargetStore(),

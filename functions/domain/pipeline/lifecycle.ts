@@ -50,7 +50,10 @@ export function mayDeploy(lifecycle: Lifecycle, succeededEnvironments: ReadonlyS
   const phases = lifecycleProgress(lifecycle, succeededEnvironments);
   const containing = phases.filter((p) => p.environments.includes(environmentId));
   if (!containing.length) {
-    return { allowed: false, reason: `environment ${environmentId} is in no phase of lifecycle ${lifecycle.id} (its environments: ${[...new Set(lifecycle.phases.flatMap((p) => p.environments))].join(', ') || 'none'})` };
+    return {
+      allowed: false,
+      reason: `environment ${environmentId} is in no phase of lifecycle ${lifecycle.id} (its environments: ${[...new Set(lifecycle.phases.flatMap((p) => p.environments))].join(', ') || 'none'})`,
+    };
   }
   const open = containing.find((p) => p.open);
   if (open) return { allowed: true, phaseIndex: open.index };

@@ -126,9 +126,7 @@ export type VariableScope = { environments?: string[]; targetTags?: string[]; ta
  * One scoped value of a project variable: plain text, or a reference to a Secrets Manager
  * secret for a sensitive value (read at deployment time, masked in every log).
  */
-export type ProjectVariableValue =
-  | { value: string; scope?: VariableScope }
-  | { secretArn: SecretArn; scope?: VariableScope };
+export type ProjectVariableValue = { value: string; scope?: VariableScope } | { secretArn: SecretArn; scope?: VariableScope };
 
 /** A named variable with one or more scoped values; the most specific scope wins at render time. */
 export type ProjectVariable = { name: string; values: ProjectVariableValue[] };
@@ -188,7 +186,7 @@ export type ProjectSummary = Omit<Project, 'process' | 'variables'>;
 export type AccountCredentials =
   | { kind: 'token' }
   | { kind: 'basic'; username: string }
-  | { kind: 'certificate'; /** Client certificate, PEM: public, so it may be inline. */ certificatePem: string }
+  | { kind: 'certificate' /** Client certificate, PEM: public, so it may be inline. */; certificatePem: string }
   | { kind: 'eks'; clusterName: string; region: string };
 
 export type Account = Versioned &

@@ -189,9 +189,7 @@ export type LockRequest = LockKey & {
 };
 
 /** The answer to acquire: the lock is the caller's, or it waits at `position` (1 = next). */
-export type LockStatus =
-  | { held: true; leaseExpiresAt: Timestamp; version: number }
-  | { held: false; position: number; holder?: string };
+export type LockStatus = { held: true; leaseExpiresAt: Timestamp; version: number } | { held: false; position: number; holder?: string };
 
 export interface LockStore {
   /**

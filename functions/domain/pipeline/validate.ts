@@ -6,7 +6,7 @@
  * secret itself.
  */
 import { ValidationError } from './errors.ts';
-import { SECRET_ARN_PATTERN, SLUG_PATTERN, type Account, type Project, type ProjectVariable, type Target } from './model.ts';
+import { type Account, type Project, type ProjectVariable, SECRET_ARN_PATTERN, SLUG_PATTERN, type Target } from './model.ts';
 
 /** Release versions: semver-like text, no `#` (it separates key parts), at most 128 characters. */
 export const VERSION_PATTERN = /^[0-9A-Za-z][0-9A-Za-z.+_-]{0,127}$/;
@@ -67,7 +67,10 @@ function variableProblems(p: Problems, variables: ProjectVariable[], at: string)
 export function assertProject(project: Pick<Project, 'id' | 'lifecycleId' | 'variables' | 'defaultChannel' | 'channels'>): void {
   const p = new Problems().slug('id', project.id).slug('lifecycleId', project.lifecycleId);
   variableProblems(p, project.variables, 'variables');
-  p.check(project.channels.some((channel) => channel.name === project.defaultChannel), `defaultChannel "${project.defaultChannel}" is not one of the project's channels`);
+  p.check(
+    project.channels.some((channel) => channel.name === project.defaultChannel),
+    `defaultChannel "${project.defaultChannel}" is not one of the project's channels`,
+  );
   p.throwIfAny(`project ${project.id}`);
 }
 

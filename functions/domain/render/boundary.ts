@@ -8,7 +8,7 @@
  * (which also lists any boundary problems, so one run shows everything); boundary problems
  * alone make a NamespaceBoundaryError.
  */
-import { InvalidManifestError, NamespaceBoundaryError, type InputProblem } from '../errors.ts';
+import { type InputProblem, InvalidManifestError, NamespaceBoundaryError } from '../errors.ts';
 import type { Manifest, RenderedObject, Target } from '../model.ts';
 import { namespaceProblem, showNamespace } from './namespace.ts';
 import { objectLabel } from './objects.ts';

@@ -9,10 +9,10 @@
  * `123456789012.dkr.ecr.eu-west-1.amazonaws.com/mirror/nginx:1.27` rewrites the whole reference
  * (a new name without tag or digest keeps the container's own).
  */
-import { InvalidManifestError, type InputProblem } from '../errors.ts';
+import { type InputProblem, InvalidManifestError } from '../errors.ts';
 import type { Manifest, RenderedObject, SourceLocation } from '../model.ts';
 import { asMapping, groupKind, objectLabel } from './objects.ts';
-import { digestProblem, formatImageReference, parseImageReference, tagProblem, type ImageReference } from './reference.ts';
+import { digestProblem, formatImageReference, type ImageReference, parseImageReference, tagProblem } from './reference.ts';
 import { REDACTED } from './substitute.ts';
 
 /**

@@ -10,7 +10,7 @@
  * group, so a custom `Service` of another group is "everything else". Within a phase the
  * input order is kept. Empty phases are left out.
  */
-import { InvalidManifestError, type InputProblem } from '../errors.ts';
+import { type InputProblem, InvalidManifestError } from '../errors.ts';
 import type { RenderedObject } from '../model.ts';
 import { apiGroup, groupKind, objectAt } from './objects.ts';
 
@@ -20,28 +20,13 @@ export const APPLY_PHASES: readonly { name: string; kinds: readonly string[] }[]
   { name: 'custom-resource-definitions', kinds: ['apiextensions.k8s.io/CustomResourceDefinition'] },
   {
     name: 'rbac',
-    kinds: [
-      '/ServiceAccount',
-      'rbac.authorization.k8s.io/Role',
-      'rbac.authorization.k8s.io/ClusterRole',
-      'rbac.authorization.k8s.io/RoleBinding',
-      'rbac.authorization.k8s.io/ClusterRoleBinding',
-    ],
+    kinds: ['/ServiceAccount', 'rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/RoleBinding', 'rbac.authorization.k8s.io/ClusterRoleBinding'],
   },
   { name: 'config-and-storage', kinds: ['/ConfigMap', '/Secret', '/PersistentVolume', '/PersistentVolumeClaim'] },
   { name: 'services', kinds: ['/Service'] },
   {
     name: 'workloads',
-    kinds: [
-      'apps/Deployment',
-      'apps/StatefulSet',
-      'apps/DaemonSet',
-      'apps/ReplicaSet',
-      'batch/Job',
-      'batch/CronJob',
-      '/Pod',
-      '/ReplicationController',
-    ],
+    kinds: ['apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet', 'apps/ReplicaSet', 'batch/Job', 'batch/CronJob', '/Pod', '/ReplicationController'],
   },
   { name: 'ingresses', kinds: ['networking.k8s.io/Ingress', 'extensions/Ingress'] },
 ];
@@ -82,7 +67,5 @@ export function applyPhases(objects: RenderedObject[]): ApplyPhase[] {
   assertNoDuplicates(objects);
   const phaseOf = new Map(APPLY_PHASES.flatMap((phase) => phase.kinds.map((kind) => [kind, phase.name] as const)));
   const names = [...APPLY_PHASES.map((phase) => phase.name), OTHER_PHASE];
-  return names
-    .map((name) => ({ name, objects: objects.filter((rendered) => (phaseOf.get(groupKind(rendered.object)) ?? OTHER_PHASE) === name) }))
-    .filter((phase) => phase.objects.length > 0);
+  return names.map((name) => ({ name, objects: objects.filter((rendered) => (phaseOf.get(groupKind(rendered.object)) ?? OTHER_PHASE) === name) })).filter((phase) => phase.objects.length > 0);
 }

@@ -19,14 +19,14 @@
  * generated name would create a new object on every deployment.
  */
 import { isMap, isSeq, type Node } from 'yaml';
-import { InvalidManifestError, type InputProblem } from '../errors.ts';
+import { type InputProblem, InvalidManifestError } from '../errors.ts';
 import type { Manifest, RenderedObject, SourceLocation } from '../model.ts';
 import { createSearchBudget, type SearchBudget } from './culprits.ts';
 import { formatBytes, MAX_OBJECT_BYTES } from './limits.ts';
 import { asMapping, objectLabel } from './objects.ts';
 import { documentSizeProblem, jsonLargerThan } from './size.ts';
 import { documentsOf, isJsonFile } from './split.ts';
-import { redactMarkers, showUses, type DocumentPlan } from './substitute.ts';
+import { type DocumentPlan, redactMarkers, showUses } from './substitute.ts';
 import { verifyPlan } from './verify.ts';
 
 /** Bounds alias expansion ("billion laughs"); real manifests use a handful at most. */
@@ -58,11 +58,7 @@ function identityProblems(data: Record<string, unknown>, prefix: string): string
   const meta = asMapping(metadata);
   if (metadata !== undefined && metadata !== null && !meta) problems.push(`metadata must be a mapping, found ${typeName(metadata)}`);
   else if (!meta || meta.name === undefined || meta.name === null || meta.name === '') {
-    problems.push(
-      meta?.generateName
-        ? 'missing metadata.name (generateName is not supported: server-side apply needs a fixed name)'
-        : 'missing metadata.name',
-    );
+    problems.push(meta?.generateName ? 'missing metadata.name (generateName is not supported: server-side apply needs a fixed name)' : 'missing metadata.name');
   } else if (typeof meta.name !== 'string') problems.push(`metadata.name must be a string, found ${typeName(meta.name)}`);
   if (meta && meta.namespace !== undefined && meta.namespace !== null && typeof meta.namespace !== 'string') {
     problems.push(`metadata.namespace must be a string, found ${typeName(meta.namespace)}`);

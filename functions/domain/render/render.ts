@@ -21,10 +21,10 @@
  * separate async step: call `enforceBoundary` (boundary.ts) on the result, then
  * `applyPhases` (order.ts) to get the apply order.
  */
-import { InvalidManifestError, MissingVariablesError, type InputProblem } from '../errors.ts';
+import { type InputProblem, InvalidManifestError, MissingVariablesError } from '../errors.ts';
 import type { RenderContext, RenderedObject, Variable } from '../model.ts';
 import { createSearchBudget } from './culprits.ts';
-import { parseImageMap, substituteImages, type BindingReport, type ImageMap } from './images.ts';
+import { type BindingReport, type ImageMap, parseImageMap, substituteImages } from './images.ts';
 import { assertNoDuplicates } from './order.ts';
 import { parsePlan, throwProblems } from './parse.ts';
 import { documentSizeProblem, inputSizeProblem, RenderedSize } from './size.ts';
@@ -61,7 +61,10 @@ const MAX_FILES_SHOWN = 10;
 
 function noObjects(files: ManifestFile[]): InvalidManifestError {
   if (files.length === 0) return new InvalidManifestError([{ message: 'no objects to apply: no manifest file was given' }]);
-  const names = files.slice(0, MAX_FILES_SHOWN).map((file) => file.name).join(', ');
+  const names = files
+    .slice(0, MAX_FILES_SHOWN)
+    .map((file) => file.name)
+    .join(', ');
   const more = files.length > MAX_FILES_SHOWN ? ` and ${files.length - MAX_FILES_SHOWN} more files` : '';
   const holds = files.length === 1 ? 'holds' : 'hold';
   const message = `no objects to apply: ${names}${more} ${holds} no Kubernetes object (only blank lines, comments, "---" separators, empty documents such as "~", or empty Lists)`;

@@ -12,8 +12,8 @@
 import type { InputProblem } from '../errors.ts';
 import type { SourceLocation } from '../model.ts';
 import { formatBytes, MAX_DOCUMENT_BYTES, MAX_INPUT_BYTES } from './limits.ts';
-import type { DocumentPlan } from './substitute.ts';
 import type { DocumentText } from './split.ts';
+import type { DocumentPlan } from './substitute.ts';
 
 /** Variables named in a size message, largest contribution first. */
 const MAX_VARIABLES_SHOWN = 3;

@@ -16,7 +16,7 @@
  * The phrases returned here are built from the skeleton and from node kinds only, never from
  * a value's text, so they may describe what a sensitive variable did.
  */
-import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type Pair } from 'yaml';
+import { type Document, isAlias, isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
 
 /** What the comparison needs to know about the skeleton. */
 export type Skeleton = {

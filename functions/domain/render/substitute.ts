@@ -25,7 +25,7 @@
  */
 import type { InputProblem } from '../errors.ts';
 import type { SourceLocation } from '../model.ts';
-import { findFilter, FILTER_NAMES, type Filter } from './filters.ts';
+import { FILTER_NAMES, type Filter, findFilter } from './filters.ts';
 import { MAX_REFERENCES_PER_DOCUMENT } from './limits.ts';
 import type { DocumentText } from './split.ts';
 import type { VariableLookup } from './variables.ts';

@@ -90,9 +90,14 @@ export function describeScope(scope: VariableScope | undefined): string {
 export function resolveValue(name: string, values: VariableValue[], context: RenderContext): VariableValue | undefined {
   const applicable = values.filter((value) => scopeMatches(value.scope, context));
   if (applicable.length === 0) return undefined;
+  // biome-ignore lint/complexity/useMathMinMax: specificities are bit strings ('101'), compared as text
   const best = applicable.map((value) => specificity(value.scope)).reduce((a, b) => (a > b ? a : b));
   const winners = applicable.filter((value) => specificity(value.scope) === best);
-  if (winners.length > 1) throw new AmbiguousVariableError(name, winners.map((value) => describeScope(value.scope)));
+  if (winners.length > 1)
+    throw new AmbiguousVariableError(
+      name,
+      winners.map((value) => describeScope(value.scope)),
+    );
   return winners[0];
 }
 
@@ -106,9 +111,7 @@ const systemByLowerName = new Map(Object.entries(SYSTEM_VARIABLES).map(([name, r
 export function createVariableLookup(variables: Variable[], context: RenderContext): VariableLookup {
   const reserved = variables.filter((variable) => systemByLowerName.has(variable.name.toLowerCase()));
   if (reserved.length > 0) {
-    throw new InvalidManifestError(
-      reserved.map((variable) => ({ message: `variable "${variable.name}" is a system variable and cannot be set by a project` })),
-    );
+    throw new InvalidManifestError(reserved.map((variable) => ({ message: `variable "${variable.name}" is a system variable and cannot be set by a project` })));
   }
   const byLowerName = new Map<string, { name: string; values: VariableValue[] }>();
   for (const variable of variables) {

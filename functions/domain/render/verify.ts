@@ -15,23 +15,12 @@
  * values all are such is parsed once, without its skeleton (`verifyInert`); anything unusual
  * there (an error, a duplicate key) sends it through the full check above.
  */
-import { LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
+import { type Document, LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
 import type { InputProblem } from '../errors.ts';
-import { culpritProblems, type Check, type SearchBudget } from './culprits.ts';
+import { type Check, culpritProblems, type SearchBudget } from './culprits.ts';
 import { strictJsonProblem } from './json.ts';
-import { duplicateKey, structureChange, type Skeleton } from './structure.ts';
-import {
-  buildText,
-  holdsUse,
-  realValue,
-  redactedValue,
-  showUses,
-  skeletonValue,
-  useMarker,
-  usesIn,
-  type DocumentPlan,
-  type Pick,
-} from './substitute.ts';
+import { duplicateKey, type Skeleton, structureChange } from './structure.ts';
+import { buildText, type DocumentPlan, holdsUse, type Pick, realValue, redactedValue, showUses, skeletonValue, useMarker, usesIn } from './substitute.ts';
 
 /** A document whose values keep the skeleton's structure. */
 export type Verified = {
@@ -107,10 +96,7 @@ function templateProblem(plan: DocumentPlan, pick: Pick, offset: number, message
 }
 
 function yamlTemplateProblem(plan: DocumentPlan, error: YAMLError): InputProblem {
-  const message =
-    error.code === MULTIPLE_DOCS
-      ? 'a document end marker "..." is followed by more content; separate documents with a line "---"'
-      : `invalid YAML: ${error.message}`;
+  const message = error.code === MULTIPLE_DOCS ? 'a document end marker "..." is followed by more content; separate documents with a line "---"' : `invalid YAML: ${error.message}`;
   return templateProblem(plan, skeletonValue, error.pos[0], message);
 }
 
@@ -126,7 +112,10 @@ function selectsSensitive(plan: DocumentPlan, selected: (index: number) => boole
 
 function yamlCheck(plan: DocumentPlan, skeleton: Skeleton): Check {
   return (selected) => {
-    const partial = parseYaml(buildText(plan, (replacement, index) => (selected(index) ? replacement.value : skeletonValue(replacement, index))), plan.json);
+    const partial = parseYaml(
+      buildText(plan, (replacement, index) => (selected(index) ? replacement.value : skeletonValue(replacement, index))),
+      plan.json,
+    );
     if (partial.errors.length > 0) return yamlErrorChange(plan, partial.errors[0], selectsSensitive(plan, selected));
     return structureChange(skeleton, partial);
   };
@@ -158,9 +147,7 @@ function hintFor(plan: DocumentPlan, skeleton: Skeleton, jsonStrings: boolean[] 
     const { variable, value } = plan.replacements[index];
     const quoted = `"#{${variable?.name} | JsonEscape}"`;
     if (jsonStrings) {
-      return jsonStrings[index]
-        ? `inside a JSON string, write ${quoted}`
-        : `outside quotes a value must be a JSON number, true, false or null; for text, write ${quoted}`;
+      return jsonStrings[index] ? `inside a JSON string, write ${quoted}` : `outside quotes a value must be a JSON number, true, false or null; for text, write ${quoted}`;
     }
     if (value.includes('\n') && inBlockScalar(skeleton, index)) {
       return `a multi-line value in a block scalar ("|" or ">") would have to be indented like the block on every line; write ${quoted} in double quotes instead`;

@@ -5,7 +5,7 @@
  * it waiting until its deadline, whose failure then names the worst object.
  */
 import { HEALTH_ORDER, type HealthStatus, type Manifest, type ObjectHealth, type ObjectRef } from '../model.ts';
-import { healthOf, type HealthOptions } from './rules.ts';
+import { type HealthOptions, healthOf } from './rules.ts';
 import { describeRef } from './status.ts';
 
 export const REASON_MISSING = 'Missing';

@@ -30,10 +30,7 @@ export function isFailingWaitingReason(reason: string | undefined): boolean {
 /** Init containers first: they run first, so their failure is the root cause. */
 export function containerStatuses(pod: Manifest): { status: ContainerStatus; init: boolean }[] {
   const list = (value: unknown): ContainerStatus[] => (Array.isArray(value) ? value : []);
-  return [
-    ...list(pod.status?.initContainerStatuses).map((status) => ({ status, init: true })),
-    ...list(pod.status?.containerStatuses).map((status) => ({ status, init: false })),
-  ];
+  return [...list(pod.status?.initContainerStatuses).map((status) => ({ status, init: true })), ...list(pod.status?.containerStatuses).map((status) => ({ status, init: false }))];
 }
 
 export function restartPolicyOf(pod: Manifest): string {
@@ -70,9 +67,7 @@ export function podHealth(pod: Manifest): ObjectHealth {
   const failures = waitingFailures(pod);
   if (failures.length > 0) {
     const first = failures[0]!;
-    const detail = failures
-      .map((f) => `container ${f.container}${f.reason === first.reason ? '' : ` (${f.reason})`}${f.message ? `: ${f.message}` : ''}`)
-      .join('; ');
+    const detail = failures.map((f) => `container ${f.container}${f.reason === first.reason ? '' : ` (${f.reason})`}${f.message ? `: ${f.message}` : ''}`).join('; ');
     return degraded(pod, first.reason, detail);
   }
   const phase = pod.status?.phase;

@@ -5,15 +5,7 @@
  */
 import type { Manifest, ObjectHealth } from '../model.ts';
 import { podHealth } from './pods.ts';
-import {
-  appliedHealth,
-  customResourceDefinitionHealth,
-  customResourceHealth,
-  ingressHealth,
-  namespaceHealth,
-  persistentVolumeClaimHealth,
-  serviceHealth,
-} from './resources.ts';
+import { appliedHealth, customResourceDefinitionHealth, customResourceHealth, ingressHealth, namespaceHealth, persistentVolumeClaimHealth, serviceHealth } from './resources.ts';
 import { apiGroupOf } from './status.ts';
 import { daemonSetHealth, deploymentHealth, jobHealth, replicaSetHealth, statefulSetHealth } from './workloads.ts';
 

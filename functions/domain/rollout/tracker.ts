@@ -123,7 +123,10 @@ export class RolloutTracker {
 
   /** A tracker that goes on from `memory` (a `snapshot()` of an earlier one): same objects, latches and progress clocks. */
   static restore(memory: TrackedMemory[], options: TrackerOptions): RolloutTracker {
-    const tracker = new RolloutTracker(memory.map((m) => m.ref), options);
+    const tracker = new RolloutTracker(
+      memory.map((m) => m.ref),
+      options,
+    );
     for (const m of memory) {
       const entry = tracker.#entries.get(refKey(m.ref))!;
       if (m.latched !== undefined) entry.latched = m.latched;

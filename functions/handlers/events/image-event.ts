@@ -8,15 +8,12 @@
  * MalformedEvents metric are what an operator sees.
  */
 import { ecrImageActionEvent } from '#functions/api/schemas/events.ts';
-import { imagePushOf, type ImagePush } from '#functions/app/images.ts';
+import { type ImagePush, imagePushOf } from '#functions/app/images.ts';
 import { describeIssues } from '#functions/middleware/validate.ts';
 
 export const MALFORMED_EVENTS_METRIC = 'MalformedEvents';
 
-export type ImageEvent =
-  | { push: ImagePush; eventId: string; account: string }
-  | { outcome: 'ignored'; eventId: string; reason: string }
-  | { outcome: 'malformed'; problems: string[] };
+export type ImageEvent = { push: ImagePush; eventId: string; account: string } | { outcome: 'ignored'; eventId: string; reason: string } | { outcome: 'malformed'; problems: string[] };
 
 export function readImageEvent(raw: unknown): ImageEvent {
   const parsed = ecrImageActionEvent.safeParse(raw);

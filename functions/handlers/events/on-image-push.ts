@@ -5,15 +5,16 @@
  * (image-event.ts); a store or service failure fails the invocation, and EventBridge's retry is
  * safe: releases are idempotent on the image digest.
  */
-import middy from '@middy/core';
+
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { AppDeps } from '#functions/app/context.ts';
-import { onImagePush, pipelineCaller, type ImagePushOutcome } from '#functions/app/images.ts';
-import { optionalEnv } from '#functions/runtime/env.ts';
+import { type ImagePushOutcome, onImagePush, pipelineCaller } from '#functions/app/images.ts';
 import { productionDeps } from '#functions/runtime/deps.ts';
+import { optionalEnv } from '#functions/runtime/env.ts';
 import { logger, metrics, observe } from '#functions/runtime/observability.ts';
-import { MALFORMED_EVENTS_METRIC, readImageEvent, type ImageEvent } from './image-event.ts';
+import { type ImageEvent, MALFORMED_EVENTS_METRIC, readImageEvent } from './image-event.ts';
 
 /** The role the pipeline acts as when PIPELINE_ACTOR_ARN is not set: this name, in the event's account. */
 export const DEFAULT_PIPELINE_ROLE = 'conveyor-pipeline';

@@ -1,7 +1,8 @@
 /** `/accounts`: list and read for every role (never the secret material), create, replace and delete for Admin. */
-import { createAccount, deleteAccount, getAccount, listAccounts, updateAccount } from '#functions/app/accounts.ts';
+
 import { account, accountList, accountPath, createAccountBody, updateAccountBody } from '#functions/api/schemas/accounts.ts';
 import { versionQuery } from '#functions/api/schemas/config-common.ts';
+import { createAccount, deleteAccount, getAccount, listAccounts, updateAccount } from '#functions/app/accounts.ts';
 import { productionDeps } from '#functions/runtime/deps.ts';
 import { defineRoute, httpHandler, type RouteTable } from './router.ts';
 

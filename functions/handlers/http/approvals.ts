@@ -1,7 +1,8 @@
 /** Approvals: what waits for a decision the caller may take (`GET /approvals`), and the decision (`POST /approvals/{deploymentId}/{stepIndex}`). */
-import { decideApproval, pendingApprovals } from '#functions/app/approvals.ts';
+
 import { decisionBody, decisionPath, pendingApprovals as pendingBody } from '#functions/api/schemas/approvals.ts';
 import { approval } from '#functions/api/schemas/deployments.ts';
+import { decideApproval, pendingApprovals } from '#functions/app/approvals.ts';
 import { productionDeps } from '#functions/runtime/deps.ts';
 import { defineRoute, httpHandler, type RouteTable } from './router.ts';
 

@@ -3,10 +3,11 @@
  * (a time range as NDJSON, capped below Lambda's response limit) and `GET /audit/verify` (the
  * hash chain checked against its head).
  */
-import { exportAudit, queryAudit, verifyAudit } from '#functions/app/audit.ts';
+
 import { auditPage, auditQuery, chainVerification, exportQuery } from '#functions/api/schemas/audit.ts';
+import { exportAudit, queryAudit, verifyAudit } from '#functions/app/audit.ts';
 import { productionDeps } from '#functions/runtime/deps.ts';
-import { defineRoute, httpHandler, rawBody, type RouteTable } from './router.ts';
+import { defineRoute, httpHandler, type RouteTable, rawBody } from './router.ts';
 
 export const NDJSON = 'application/x-ndjson';
 

@@ -1,6 +1,7 @@
 /** The dashboard (`GET /dashboard`): projects × environments, the latest deployment in each cell. */
-import { dashboard } from '#functions/app/dashboard.ts';
+
 import { dashboardBody } from '#functions/api/schemas/dashboard.ts';
+import { dashboard } from '#functions/app/dashboard.ts';
 import { productionDeps } from '#functions/runtime/deps.ts';
 import { defineRoute, httpHandler, type RouteTable } from './router.ts';
 

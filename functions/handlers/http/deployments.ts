@@ -3,9 +3,10 @@
  * deploy its release to its environment again (`POST .../redeploy`), cancel it (`POST
  * .../cancel`), and a project's deployments to an environment, newest first.
  */
-import { cancel, deploymentHistory, getDeployment, redeploy } from '#functions/app/deployments.ts';
+
 import { pageQuery } from '#functions/api/schemas/common.ts';
 import { deployment, deploymentAccepted, deploymentPath, deploymentsPage, deploymentView, historyPath } from '#functions/api/schemas/deployments.ts';
+import { cancel, deploymentHistory, getDeployment, redeploy } from '#functions/app/deployments.ts';
 import { productionDeps } from '#functions/runtime/deps.ts';
 import { defineRoute, httpHandler, type RouteTable } from './router.ts';
 

@@ -1,7 +1,8 @@
 /** `/environments`: list and read for every role, create, replace and delete for Admin. */
-import { createEnvironment, deleteEnvironment, getEnvironment, listEnvironments, updateEnvironment } from '#functions/app/environments.ts';
+
 import { versionQuery } from '#functions/api/schemas/config-common.ts';
 import { createEnvironmentBody, environment, environmentList, environmentPath, updateEnvironmentBody } from '#functions/api/schemas/environments.ts';
+import { createEnvironment, deleteEnvironment, getEnvironment, listEnvironments, updateEnvironment } from '#functions/app/environments.ts';
 import { productionDeps } from '#functions/runtime/deps.ts';
 import { defineRoute, httpHandler, type RouteTable } from './router.ts';
 

@@ -1,7 +1,8 @@
 /** `/lifecycles`: list and read for every role, create, replace and delete for Admin. */
-import { createLifecycle, deleteLifecycle, getLifecycle, listLifecycles, updateLifecycle } from '#functions/app/lifecycles.ts';
+
 import { versionQuery } from '#functions/api/schemas/config-common.ts';
 import { createLifecycleBody, lifecycle, lifecycleList, lifecyclePath, updateLifecycleBody } from '#functions/api/schemas/lifecycles.ts';
+import { createLifecycle, deleteLifecycle, getLifecycle, listLifecycles, updateLifecycle } from '#functions/app/lifecycles.ts';
 import { productionDeps } from '#functions/runtime/deps.ts';
 import { defineRoute, httpHandler, type RouteTable } from './router.ts';
 

@@ -4,10 +4,11 @@
  * it describes the API and holds no data, and a principal without roles needs it to learn
  * what to ask an Admin for.
  */
+
+import { z } from 'zod';
 import { buildOpenApi } from '#functions/api/openapi.ts';
 import { ROUTE_TABLES } from '#functions/api/routes.ts';
 import { productionDeps } from '#functions/runtime/deps.ts';
-import { z } from 'zod';
 import { defineRoute, httpHandler, type RouteTable } from './router.ts';
 
 /** The function's catalog name, which is also the tag of its operation. */

@@ -3,9 +3,10 @@
  * `{ "sensitive": true }`), create, replace and delete for Admin. Bodies carry manifests, so
  * they may be larger than other routes' (MAX_PROJECT_BODY_BYTES).
  */
-import { createProject, deleteProject, getProject, listProjects, updateProject } from '#functions/app/projects.ts';
+
 import { versionQuery } from '#functions/api/schemas/config-common.ts';
 import { createProjectBody, MAX_PROJECT_BODY_BYTES, project, projectList, projectPath, updateProjectBody } from '#functions/api/schemas/projects.ts';
+import { createProject, deleteProject, getProject, listProjects, updateProject } from '#functions/app/projects.ts';
 import { productionDeps } from '#functions/runtime/deps.ts';
 import { defineRoute, httpHandler, type RouteTable } from './router.ts';
 

@@ -4,11 +4,12 @@
  * environment, `POST /projects/{projectId}/releases/{version}/deployments` — a release has no
  * global id, so it is addressed by project and version (functions/app/release-ids.ts).
  */
-import { createRelease, getRelease, listReleases } from '#functions/app/releases.ts';
-import { promote } from '#functions/app/deployments.ts';
+
 import { pageQuery } from '#functions/api/schemas/common.ts';
 import { deploymentAccepted, promoteBody } from '#functions/api/schemas/deployments.ts';
 import { createReleaseBody, projectPath, release, releaseDetail, releasePath, releasesPage } from '#functions/api/schemas/releases.ts';
+import { promote } from '#functions/app/deployments.ts';
+import { createRelease, getRelease, listReleases } from '#functions/app/releases.ts';
 import { productionDeps } from '#functions/runtime/deps.ts';
 import { defineRoute, httpHandler, type RouteTable } from './router.ts';
 

@@ -2,9 +2,10 @@
  * `/roles`: role bindings by IAM principal ARN, Admin only. The ARN is a greedy path parameter
  * (`/roles/arn:aws:iam::123456789012:role/Deployer`): role ARNs hold "/".
  */
-import { createRoleBinding, deleteRoleBinding, getRoleBinding, listRoleBindings, updateRoleBinding } from '#functions/app/roles.ts';
+
 import { versionQuery } from '#functions/api/schemas/config-common.ts';
 import { createRoleBindingBody, roleBinding, roleBindingList, rolePath, updateRoleBindingBody } from '#functions/api/schemas/roles.ts';
+import { createRoleBinding, deleteRoleBinding, getRoleBinding, listRoleBindings, updateRoleBinding } from '#functions/app/roles.ts';
 import { productionDeps } from '#functions/runtime/deps.ts';
 import { defineRoute, httpHandler, type RouteTable } from './router.ts';
 

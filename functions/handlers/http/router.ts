@@ -11,7 +11,7 @@ import type { z } from 'zod';
 import type { AppDeps, Caller } from '#functions/app/context.ts';
 import { httpErrors } from '#functions/middleware/http-errors.ts';
 import { callerOf } from '#functions/middleware/principal.ts';
-import { validateHttp, type HttpSchemas, type ValidatedInput } from '#functions/middleware/validate.ts';
+import { type HttpSchemas, type ValidatedInput, validateHttp } from '#functions/middleware/validate.ts';
 import { logger, observe } from '#functions/runtime/observability.ts';
 
 /** One route: its schemas, its answer's status and schema (for OpenAPI), and the one call it makes. */

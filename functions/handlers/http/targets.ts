@@ -3,10 +3,11 @@
  * `POST /targets/{targetId}/health` (Admin, ReleaseManager): connect with the target's account
  * and report version and permissions. The only API function that talks to clusters.
  */
-import { checkTargetHealth } from '#functions/app/target-health.ts';
-import { createTarget, deleteTarget, getTarget, listTargets, updateTarget } from '#functions/app/targets.ts';
+
 import { versionQuery } from '#functions/api/schemas/config-common.ts';
 import { createTargetBody, target, targetHealth, targetList, targetPath, updateTargetBody } from '#functions/api/schemas/targets.ts';
+import { checkTargetHealth } from '#functions/app/target-health.ts';
+import { createTarget, deleteTarget, getTarget, listTargets, updateTarget } from '#functions/app/targets.ts';
 import { productionClusterProbe } from '#functions/runtime/clusters.ts';
 import { productionDeps } from '#functions/runtime/deps.ts';
 import { defineRoute, httpHandler, type RouteTable } from './router.ts';

@@ -4,13 +4,14 @@
  * the script runner when the function talks to clusters, and the tasks' configuration. What a
  * function does not ask for is not built, and using it anyway fails with a message that says so.
  */
-import { CachedSecrets } from '#adapters/secrets/cache.ts';
+
 import { cachedAssumeRole, KubernetesClusterFactory } from '#adapters/kubernetes/cluster-factory.ts';
 import type { AwsDeps } from '#adapters/kubernetes/kubeconfig.ts';
-import { eksAwsDeps } from '#functions/runtime/clusters.ts';
 import { ShellScriptRunner } from '#adapters/kubernetes/script-runner.ts';
+import { CachedSecrets } from '#adapters/secrets/cache.ts';
 import type { TaskDeps } from '#functions/app/tasks/ports.ts';
-import { productionDeps, type Need } from '#functions/runtime/deps.ts';
+import { eksAwsDeps } from '#functions/runtime/clusters.ts';
+import { type Need, productionDeps } from '#functions/runtime/deps.ts';
 import { optionalEnv, requireEnv } from '#functions/runtime/env.ts';
 import { taskConfig } from './config.ts';
 

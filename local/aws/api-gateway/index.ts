@@ -5,11 +5,13 @@
  * invoker (local/aws/stepfunctions/lambda-invoker.ts lambdaServiceInvoker), which throws on a
  * function error as this gateway expects.
  */
-export { startApiGateway, INTEGRATION_TIMEOUT_MS, LOCAL_ACCOUNT, MAX_BODY_BYTES, type ApiGatewayOptions, type ApiGatewayService, type Invoke } from './server.ts';
+
 export {
   CREDENTIALS_FILE_MODE,
   credentialsFileText,
   DEMO_PROFILES,
+  type DemoCredential,
+  type DemoUser,
   demoUsers,
   generateAccessKeyId,
   generateDemoCredentials,
@@ -18,8 +20,7 @@ export {
   principalsOf,
   readDemoCredentials,
   writeCredentialsFile,
-  type DemoCredential,
-  type DemoUser,
 } from './credentials.ts';
-export { MAX_CLOCK_SKEW_MS, verifySigV4, type Principal, type Principals } from './sigv4.ts';
-export { RouteTable, RouteDefinitionError, type RouteMatch } from './routes.ts';
+export { RouteDefinitionError, type RouteMatch, RouteTable } from './routes.ts';
+export { type ApiGatewayOptions, type ApiGatewayService, INTEGRATION_TIMEOUT_MS, type Invoke, LOCAL_ACCOUNT, MAX_BODY_BYTES, startApiGateway } from './server.ts';
+export { MAX_CLOCK_SKEW_MS, type Principal, type Principals, verifySigV4 } from './sigv4.ts';

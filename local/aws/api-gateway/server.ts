@@ -16,7 +16,7 @@ import type { APIGatewayProxyEventV2WithIAMAuthorizer } from 'aws-lambda';
 import type { RouteSpec } from '#functions/catalog.ts';
 import { answerOf, buildEvent, type HttpAnswer } from './event.ts';
 import { RouteTable } from './routes.ts';
-import { verifySigV4, type Principals } from './sigv4.ts';
+import { type Principals, verifySigV4 } from './sigv4.ts';
 
 /** Runs a function: the local Lambda's Invoke, or a handler called in-process. A throw is a function error. */
 export type Invoke = (functionName: string, event: APIGatewayProxyEventV2WithIAMAuthorizer) => Promise<unknown>;
@@ -64,7 +64,10 @@ const HTTP = { notFound: 404, forbidden: 403, tooLarge: 413, internal: 500, unav
 
 /** API Gateway's own answers, as `{"message": ...}`. */
 class GatewayAnswer extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
     this.name = 'GatewayAnswer';
   }

@@ -63,8 +63,7 @@ const REQUIRED_PARAMETERS = ['Credential', 'Signature', 'SignedHeaders'] as cons
 /** What API Gateway answers; `forbidden` when the request carries no signature at all. */
 export const MESSAGES = {
   forbidden: 'Forbidden',
-  mismatch:
-    'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+  mismatch: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
   invalidToken: 'The security token included in the request is invalid.',
   missingDate: "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
   region: 'Credential should be scoped to a valid region.',
@@ -99,7 +98,11 @@ function parseAmzDate(value: string): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-const amzDate = (date: Date) => date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const amzDate = (date: Date) =>
+  date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 
 /** API Gateway's wording for a date outside the window, with the same three times it names. */
 function skewProblem(signed: Date, now: Date, maxSkewMs: number): string | undefined {
@@ -142,7 +145,13 @@ function decodeQueryPart(value: string): string {
 }
 
 /** The signature the client should have sent, computed with the principal's secret. */
-async function expectedSignature(request: ReceivedRequest, headers: Map<string, string>, signedHeaders: string[], scope: { accessKeyId: string; region: string; service: string; date: Date }, secretAccessKey: string): Promise<string> {
+async function expectedSignature(
+  request: ReceivedRequest,
+  headers: Map<string, string>,
+  signedHeaders: string[],
+  scope: { accessKeyId: string; region: string; service: string; date: Date },
+  secretAccessKey: string,
+): Promise<string> {
   const signer = new SignatureV4({
     service: scope.service,
     region: scope.region,

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Catalog, EventRuleSpec } from '#functions/catalog.ts';
 import type { LambdaInvoker } from '../sfn/types.ts';
 import { DEFAULT_BUS, type EventEnvelope } from './envelope.ts';
-import { checkPattern, matches, type EventPattern } from './pattern.ts';
+import { checkPattern, type EventPattern, matches } from './pattern.ts';
 
 /** Attempts per delivery, and the pause before the second (doubling after each). */
 export const DELIVERY_ATTEMPTS = 4;

@@ -7,8 +7,8 @@
  * `aws.*` sources from PutEvents callers; the local service accepts them, being ECR's stand-in.)
  */
 import { randomUUID } from 'node:crypto';
-import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { DEFAULT_BUS, eventTime, type EventEnvelope } from './envelope.ts';
+import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { DEFAULT_BUS, type EventEnvelope, eventTime } from './envelope.ts';
 
 export const ECR_SOURCE = 'aws.ecr';
 export const ECR_IMAGE_ACTION = 'ECR Image Action';

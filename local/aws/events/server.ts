@@ -12,10 +12,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Catalog } from '#functions/catalog.ts';
 import { functionArn } from '../lambda/invocation.ts';
 import type { LambdaInvoker } from '../sfn/types.ts';
-import { HTTP, jsonProtocolHandler, listen, sendJson, ServiceError } from '../stepfunctions/json-protocol.ts';
+import { HTTP, jsonProtocolHandler, listen, ServiceError, sendJson } from '../stepfunctions/json-protocol.ts';
 import { lambdaServiceInvoker, localLambdaClient } from '../stepfunctions/lambda-invoker.ts';
-import { Deliveries, FIRST_RETRY_DELAY_MS, type Delivery } from './deliveries.ts';
-import { acceptEntry, DEFAULT_BUS, LIMITS, type EntryFailure, type EventEnvelope } from './envelope.ts';
+import { Deliveries, type Delivery, FIRST_RETRY_DELAY_MS } from './deliveries.ts';
+import { acceptEntry, DEFAULT_BUS, type EntryFailure, type EventEnvelope, LIMITS } from './envelope.ts';
 
 export type EventsOptions = {
   /** 0 (the default) picks a free port. */

@@ -71,7 +71,12 @@ export async function invoke(spec: FunctionSpec, handler: Handler, event: unknow
     timer = setTimeout(() => resolve('timeout'), timeoutSeconds * MS_PER_SECOND);
   });
   try {
-    const outcome = await Promise.race([Promise.resolve().then(() => handler(event, lambdaContext(spec, requestId, deadline, arn))).then((value) => ({ value })), timedOut]);
+    const outcome = await Promise.race([
+      Promise.resolve()
+        .then(() => handler(event, lambdaContext(spec, requestId, deadline, arn)))
+        .then((value) => ({ value })),
+      timedOut,
+    ]);
     if (outcome === 'timeout') {
       return failed({ errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${requestId} Error: Task timed out after ${timeoutSeconds.toFixed(2)} seconds` });
     }

@@ -15,9 +15,9 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Catalog, FunctionSpec } from '#functions/catalog.ts';
 import { lambdaFunctionName } from '../sfn/lambda-names.ts';
-import { BodyTooLargeError, HTTP, listen, readBody, sendJson, ServiceError } from '../stepfunctions/json-protocol.ts';
+import { BodyTooLargeError, HTTP, listen, readBody, ServiceError, sendJson } from '../stepfunctions/json-protocol.ts';
 import { catalogEnvironment, type LocalResources } from './environment.ts';
-import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS, functionArn, invoke, LATEST_VERSION, type InvocationResult } from './invocation.ts';
+import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS, functionArn, type InvocationResult, invoke, LATEST_VERSION } from './invocation.ts';
 import { BundleLoader, type Handler } from './loader.ts';
 
 export type LambdaOptions = {

@@ -8,8 +8,8 @@
  */
 import { createHash } from 'node:crypto';
 import { invalidParameter, ServiceError, serialization } from './errors.ts';
-import { optionalArray, optionalBoolean, optionalInteger, optionalString, type Input } from './input.ts';
-import { seconds, versionsToStages, type Operation } from './operations.ts';
+import { type Input, optionalArray, optionalBoolean, optionalInteger, optionalString } from './input.ts';
+import { type Operation, seconds, versionsToStages } from './operations.ts';
 import type { SecretRecord } from './state.ts';
 
 const MAX_RESULTS = 100;
@@ -32,7 +32,7 @@ const SORT_BY: Record<string, (s: SecretRecord) => SortKey> = {
 
 type Filter = { key: string; values: string[] };
 
-const startsWith = (text: string | undefined, prefix: string) => text !== undefined && text.startsWith(prefix);
+const startsWith = (text: string | undefined, prefix: string) => text?.startsWith(prefix) === true;
 const startsWithIgnoringCase = (text: string | undefined, prefix: string) => startsWith(text?.toLowerCase(), prefix.toLowerCase());
 
 /** Whether one (positive) filter value matches a secret, per key. */
@@ -46,7 +46,11 @@ const MATCHERS: Record<string, (secret: SecretRecord, value: string, region: str
   'owning-service': () => false,
   all: (s, v) => {
     const text = [s.name, s.description ?? '', ...s.tags.flatMap((t) => [t.Key, t.Value])].join(' ').toLowerCase();
-    return v.toLowerCase().split(/\s+/).filter(Boolean).every((word) => text.includes(word));
+    return v
+      .toLowerCase()
+      .split(/\s+/)
+      .filter(Boolean)
+      .every((word) => text.includes(word));
   },
 };
 

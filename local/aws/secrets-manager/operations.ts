@@ -8,20 +8,8 @@
  * base64 for SecretBinary, as the JSON protocol does.
  */
 import { randomBytes } from 'node:crypto';
-import { invalidParameter, markedForDeletion, secretNotFound, ServiceError, versionNotFound } from './errors.ts';
-import {
-  LIMITS,
-  optionalBoolean,
-  optionalInteger,
-  optionalString,
-  secretId,
-  secretName,
-  secretValue,
-  tags,
-  versionStages,
-  versionToken,
-  type Input,
-} from './input.ts';
+import { invalidParameter, markedForDeletion, ServiceError, secretNotFound, versionNotFound } from './errors.ts';
+import { type Input, LIMITS, optionalBoolean, optionalInteger, optionalString, secretId, secretName, secretValue, tags, versionStages, versionToken } from './input.ts';
 import type { SecretRecord, SecretsState, VersionRecord } from './state.ts';
 import type { Vault } from './vault.ts';
 
@@ -154,9 +142,8 @@ export const getSecretValue: Operation = (input, context) => {
   const secret = live(context, input);
   const versionId = optionalString(input, 'VersionId', LIMITS.clientRequestToken.max, LIMITS.clientRequestToken.min);
   const stage = optionalString(input, 'VersionStage', LIMITS.versionStage);
-  const version = versionId !== undefined
-    ? secret.versions.find((v) => v.id === versionId && (stage === undefined || v.stages.includes(stage)))
-    : secret.versions.find((v) => v.stages.includes(stage ?? CURRENT));
+  const version =
+    versionId !== undefined ? secret.versions.find((v) => v.id === versionId && (stage === undefined || v.stages.includes(stage))) : secret.versions.find((v) => v.stages.includes(stage ?? CURRENT));
   if (!version) throw versionNotFound(versionId !== undefined ? `VersionId: ${versionId}` : `staging label: ${stage ?? CURRENT}`);
   const plain = context.vault.open(version.sealed, sealContext(secret.arn, version.id));
   // Informational and day-granular: kept in memory and saved with the next change, so that

@@ -10,18 +10,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HTTP, serialization, ServiceError } from './errors.ts';
+import { HTTP, ServiceError, serialization } from './errors.ts';
 import type { Input } from './input.ts';
 import { listSecrets } from './list.ts';
-import {
-  createSecret,
-  deleteSecret,
-  describeSecret,
-  getSecretValue,
-  putSecretValue,
-  type Operation,
-  type ServiceContext,
-} from './operations.ts';
+import { createSecret, deleteSecret, describeSecret, getSecretValue, type Operation, putSecretValue, type ServiceContext } from './operations.ts';
 import { SecretsState } from './state.ts';
 
 export type SecretsManagerOptions = {

@@ -7,8 +7,8 @@
  * A local service holds few secrets: rewriting the whole file per change is simple and fast.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../../files.ts';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../../files.ts';
 import type { Sealed } from './vault.ts';
 import { Vault } from './vault.ts';
 

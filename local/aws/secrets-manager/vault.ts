@@ -7,7 +7,7 @@
  * that may have leaked. Without a data directory the key lives in memory for the process.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync, writeSync, fsyncSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
 import { decryptionFailure } from './errors.ts';
 
 const ALGORITHM = 'aes-256-gcm';

@@ -47,9 +47,7 @@ export function engineReferences(stateIndex: number): ReferenceRewrite {
     if (STATIC_ROOTS.test(rest)) return `${CONTEXT_PREFIX}.${RUN_CONTEXT_KEY}${rest}`;
     if (rest === '.State.Name') return `${CONTEXT_PREFIX}.${RUN_CONTEXT_KEY}.${STATE_NAMES_KEY}[${stateIndex}]`;
     if (MAP_ROOT.test(rest)) return reference;
-    throw new UnsupportedReferenceError(
-      `${reference} is only supported in Task Parameters, Wait and Fail paths; here the local runner knows $$.Execution, $$.StateMachine, $$.State.Name and $$.Map`,
-    );
+    throw new UnsupportedReferenceError(`${reference} is only supported in Task Parameters, Wait and Fail paths; here the local runner knows $$.Execution, $$.StateMachine, $$.State.Name and $$.Map`);
   };
 }
 

@@ -10,15 +10,7 @@
  * Parameters with the per-entry context, the integration, Retry, timeouts, heartbeats, waiting.
  */
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import {
-  UnsupportedReferenceError,
-  engineReferences,
-  handlerReferences,
-  rewriteChoiceRule,
-  rewritePath,
-  rewriteTemplate,
-  type ReferenceRewrite,
-} from './context-paths.ts';
+import { engineReferences, handlerReferences, type ReferenceRewrite, rewriteChoiceRule, rewritePath, rewriteTemplate, UnsupportedReferenceError } from './context-paths.ts';
 import { StepFunctionsApiError } from './errors.ts';
 import type { JsonObject, JsonValue } from './types.ts';
 
@@ -251,7 +243,14 @@ class Compiler {
     for (const field of [...kept, 'Comment', 'Next', 'End']) {
       if (field in state) out[field] = state[field]!;
     }
-    return { ...out, ...this.paths(state, engine, ['InputPath', 'OutputPath'].filter((f) => kept.includes(f))) };
+    return {
+      ...out,
+      ...this.paths(
+        state,
+        engine,
+        ['InputPath', 'OutputPath'].filter((f) => kept.includes(f)),
+      ),
+    };
   }
 
   private paths(state: JsonObject, engine: ReferenceRewrite, fields: string[]): JsonObject {

@@ -8,15 +8,7 @@
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { sleepRealTime } from './clock.ts';
 import type { HandlerSpec, Retrier } from './definition.ts';
-import {
-  ExecutionClosedError,
-  STATES_ALL,
-  STATES_HEARTBEAT_TIMEOUT,
-  STATES_TASK_FAILED,
-  STATES_TIMEOUT,
-  StateError,
-  statesRuntimeError,
-} from './errors.ts';
+import { ExecutionClosedError, STATES_ALL, STATES_HEARTBEAT_TIMEOUT, STATES_TASK_FAILED, STATES_TIMEOUT, StateError, statesRuntimeError } from './errors.ts';
 import { evaluateTemplate } from './evaluate.ts';
 import { lambdaFunctionEvents, serviceTaskEvents, type TaskEvents } from './history.ts';
 import { runIntegration } from './integrations.ts';
@@ -192,14 +184,7 @@ async function attempt(spec: TaskSpec, input: JsonValue, entry: Entry): Promise<
 }
 
 /** Rejects with States.Timeout / States.HeartbeatTimeout when the task runs out of time. */
-function deadlines(
-  timeoutSeconds: number | undefined,
-  heartbeatSeconds: number | undefined,
-  open: OpenTask | undefined,
-  waits: boolean,
-  scope: ExecutionScope,
-  signal: AbortSignal,
-): Promise<never> {
+function deadlines(timeoutSeconds: number | undefined, heartbeatSeconds: number | undefined, open: OpenTask | undefined, waits: boolean, scope: ExecutionScope, signal: AbortSignal): Promise<never> {
   const sleep = (ms: number, s: AbortSignal) => (waits ? scope.clock.sleep(ms, s) : sleepRealTime(ms, s));
   const ignoreAbort = () => {};
   return new Promise<never>((_, reject) => {

@@ -3,10 +3,11 @@
  * aws-local-stepfunctions engine, with task tokens, `.sync` child executions, the context object,
  * Lambda tasks through an injected invoker and scalable time. See docs/local-step-functions.md.
  */
-export { ExecutionRunner, type ExecutionRunnerOptions } from './runner.ts';
-export { ScaledClock, type Clock } from './clock.ts';
+
+export { type Clock, ScaledClock } from './clock.ts';
+export { DEFAULT_RETENTION_DAYS, DiskExecutionStore, type DiskExecutionStoreOptions, ExecutionFileError } from './disk-store.ts';
 export { StepFunctionsApiError, type StepFunctionsErrorCode } from './errors.ts';
-export { InMemoryExecutionStore, type ExecutionStore } from './store.ts';
-export { DiskExecutionStore, DEFAULT_RETENTION_DAYS, ExecutionFileError, type DiskExecutionStoreOptions } from './disk-store.ts';
 export { lambdaFunctionName } from './lambda-names.ts';
+export { ExecutionRunner, type ExecutionRunnerOptions } from './runner.ts';
+export { type ExecutionStore, InMemoryExecutionStore } from './store.ts';
 export type * from './types.ts';

@@ -6,28 +6,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ExecutionError } from 'aws-local-stepfunctions';
-import { ScaledClock, type Clock } from './clock.ts';
+import { type Clock, ScaledClock } from './clock.ts';
 import { RUN_CONTEXT_KEY, STATE_NAMES_KEY } from './context-paths.ts';
-import { compileDefinition, type CompiledStateMachine } from './definition.ts';
-import { deferred, type Deferred } from './deferred.ts';
+import { type Deferred, deferred } from './deferred.ts';
+import { type CompiledStateMachine, compileDefinition } from './definition.ts';
 import { ExecutionClosedError, STATES_TIMEOUT, StateError, StepFunctionsApiError } from './errors.ts';
 import { engineTimeoutError, type TimeoutErrorFactory } from './evaluate.ts';
 import { buildHandlers } from './handlers.ts';
-import { HistoryRecorder, NOT_TRUNCATED, type EngineEvent } from './history.ts';
+import { type EngineEvent, HistoryRecorder, NOT_TRUNCATED } from './history.ts';
 import type { ActiveState, ExecutionScope, NestedExecutions } from './scope.ts';
-import { InMemoryExecutionStore, type ExecutionStore } from './store.ts';
+import { type ExecutionStore, InMemoryExecutionStore } from './store.ts';
 import { TaskTokens } from './tokens.ts';
-import type {
-  ExecutionDescription,
-  ExecutionListItem,
-  ExecutionRecord,
-  ExecutionStatus,
-  HistoryEvent,
-  JsonObject,
-  JsonValue,
-  LambdaInvoker,
-  StateMachineRegistration,
-} from './types.ts';
+import type { ExecutionDescription, ExecutionListItem, ExecutionRecord, ExecutionStatus, HistoryEvent, JsonObject, JsonValue, LambdaInvoker, StateMachineRegistration } from './types.ts';
 
 export interface ExecutionRunnerOptions {
   /** Calls Lambda functions for every Lambda task (the local Lambda service, or handlers in tests). */

@@ -2,7 +2,8 @@
  * The local Step Functions service of the embedded default: the SFN JSON protocol over the
  * execution runner (local/aws/sfn), executions kept on disk. See docs/local-step-functions.md.
  */
-export { startStepFunctions, type StepFunctionsOptions, type StepFunctionsService } from './server.ts';
+
+export { functionError, LOCAL_CREDENTIALS, lambdaServiceInvoker, localLambdaClient } from './lambda-invoker.ts';
 export { INTERRUPTED_CAUSE, INTERRUPTED_ERROR, type InterruptedHook, type Recovery } from './recovery.ts';
-export { fillPlaceholders, stateMachineArn, stateMachineName, STACK_NAME, type StateMachineInfo } from './state-machines.ts';
-export { functionError, lambdaServiceInvoker, LOCAL_CREDENTIALS, localLambdaClient } from './lambda-invoker.ts';
+export { type StepFunctionsOptions, type StepFunctionsService, startStepFunctions } from './server.ts';
+export { fillPlaceholders, STACK_NAME, type StateMachineInfo, stateMachineArn, stateMachineName } from './state-machines.ts';

@@ -9,7 +9,7 @@ import { StepFunctionsApiError } from '../sfn/errors.ts';
 import type { ExecutionRunner } from '../sfn/runner.ts';
 import type { ExecutionStore } from '../sfn/store.ts';
 import type { ExecutionStatus, HistoryEvent } from '../sfn/types.ts';
-import { ServiceError, type JsonOperation } from './json-protocol.ts';
+import { type JsonOperation, ServiceError } from './json-protocol.ts';
 import type { StateMachineInfo } from './state-machines.ts';
 
 type Input = Record<string, unknown>;
@@ -72,7 +72,8 @@ function page<T>(items: T[], input: Input, scope: string): { items: T[]; nextTok
     } catch {
       decoded = undefined;
     }
-    if (!decoded || decoded.s !== scope || typeof decoded.o !== 'number' || !Number.isInteger(decoded.o) || decoded.o < 0) throw new ServiceError('InvalidToken', 'Invalid Token: the nextToken does not belong to this request');
+    if (!decoded || decoded.s !== scope || typeof decoded.o !== 'number' || !Number.isInteger(decoded.o) || decoded.o < 0)
+      throw new ServiceError('InvalidToken', 'Invalid Token: the nextToken does not belong to this request');
     offset = decoded.o;
   }
   const next = offset + size < items.length ? Buffer.from(JSON.stringify({ s: scope, o: offset + size })).toString('base64url') : undefined;
@@ -83,7 +84,12 @@ function page<T>(items: T[], input: Input, scope: string): { items: T[]; nextTok
 export function toWire(value: unknown): unknown {
   if (value instanceof Date) return value.getTime() / MS_PER_SECOND;
   if (Array.isArray(value)) return value.map(toWire);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, toWire(v)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, toWire(v)]),
+    );
   return value;
 }
 
@@ -148,7 +154,8 @@ export function operations(context: OperationContext): Map<string, JsonOperation
     ListExecutions: (input) => {
       const stateMachineArn = arn(input, 'stateMachineArn', STATE_MACHINE_ARN);
       const filter = optionalString(input, 'statusFilter', MAX_ERROR_LENGTH);
-      if (filter !== undefined && !STATUSES.includes(filter as ExecutionStatus)) throw validation(`Value '${filter}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [${STATUSES.join(', ')}]`);
+      if (filter !== undefined && !STATUSES.includes(filter as ExecutionStatus))
+        throw validation(`Value '${filter}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [${STATUSES.join(', ')}]`);
       const { items, nextToken } = page(runner.list(stateMachineArn, filter as ExecutionStatus | undefined), input, `executions:${stateMachineArn}:${filter ?? ''}`);
       return toWire({ executions: items, nextToken });
     },

@@ -15,12 +15,12 @@ import type { Catalog } from '#functions/catalog.ts';
 import { functionArn } from '../lambda/invocation.ts';
 import { DiskExecutionStore } from '../sfn/disk-store.ts';
 import { ExecutionRunner } from '../sfn/runner.ts';
-import { InMemoryExecutionStore, type ExecutionStore } from '../sfn/store.ts';
+import { type ExecutionStore, InMemoryExecutionStore } from '../sfn/store.ts';
 import type { LambdaInvoker } from '../sfn/types.ts';
 import { jsonProtocolHandler, listen } from './json-protocol.ts';
 import { lambdaServiceInvoker, localLambdaClient } from './lambda-invoker.ts';
 import { operations } from './operations.ts';
-import { recoverInterrupted, type InterruptedHook, type Recovery } from './recovery.ts';
+import { type InterruptedHook, type Recovery, recoverInterrupted } from './recovery.ts';
 import { registerCatalogStateMachines, type StateMachineInfo } from './state-machines.ts';
 
 export type StepFunctionsOptions = {

@@ -5,8 +5,8 @@ import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Authenticator } from '../auth/authenticator.ts';
 import { authorize, forbiddenMessage, type RbacSource } from '../auth/rbac.ts';
+import type { Authentication, AuthPort } from '../http/ports.ts';
 import type { ObjectStore } from '../store.ts';
-import type { AuthPort, Authentication } from '../http/ports.ts';
 import type { RequestAttributes } from '../types.ts';
 
 const RBAC = 'rbac.authorization.k8s.io';

@@ -2,8 +2,8 @@
  * Serves the schema side (registry, discovery, OpenAPI documents) to the HTTP layer.
  */
 import type { RegistryPort } from '../http/ports.ts';
-import { aggregatedDiscovery, AGGREGATED_DISCOVERY_CONTENT_TYPE, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo, wantsAggregatedDiscovery } from '../openapi/discovery.ts';
-import { OpenApiDocuments, OPENAPI_V3_PREFIX } from '../openapi/documents.ts';
+import { AGGREGATED_DISCOVERY_CONTENT_TYPE, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo, wantsAggregatedDiscovery } from '../openapi/discovery.ts';
+import { OPENAPI_V3_PREFIX, OpenApiDocuments } from '../openapi/documents.ts';
 import type { ResourceRegistry } from '../openapi/registry.ts';
 import type { ResourceType } from '../types.ts';
 
@@ -36,13 +36,9 @@ export class RegistryDocuments implements RegistryPort {
       case '/version':
         return { body: versionInfo() };
       case '/api':
-        return wantsAggregatedDiscovery(accept)
-          ? { body: aggregatedDiscovery(this.registry, 'api'), contentType: AGGREGATED_DISCOVERY_CONTENT_TYPE }
-          : { body: apiVersions(this.serverAddress()) };
+        return wantsAggregatedDiscovery(accept) ? { body: aggregatedDiscovery(this.registry, 'api'), contentType: AGGREGATED_DISCOVERY_CONTENT_TYPE } : { body: apiVersions(this.serverAddress()) };
       case '/apis':
-        return wantsAggregatedDiscovery(accept)
-          ? { body: aggregatedDiscovery(this.registry, 'apis'), contentType: AGGREGATED_DISCOVERY_CONTENT_TYPE }
-          : { body: apiGroupList(this.registry) };
+        return wantsAggregatedDiscovery(accept) ? { body: aggregatedDiscovery(this.registry, 'apis'), contentType: AGGREGATED_DISCOVERY_CONTENT_TYPE } : { body: apiGroupList(this.registry) };
       case '/openapi/v2': {
         const doc = this.documents.v2ForAccept(accept);
         return { body: Buffer.from(doc.body), contentType: doc.contentType, headers: { ETag: doc.etag } };

@@ -5,7 +5,7 @@
  */
 import type { Authenticator } from '../auth/authenticator.ts';
 import { TokenRequestInvalidError } from '../auth/errors.ts';
-import { authorize, rulesFor, type RbacSource } from '../auth/rbac.ts';
+import { authorize, type RbacSource, rulesFor } from '../auth/rbac.ts';
 import type { ServiceAccountTokenIssuer } from '../auth/tokens.ts';
 import type { Cluster } from '../cluster.ts';
 import { badRequest, invalid } from '../errors.ts';
@@ -33,10 +33,17 @@ export class VirtualResources implements VirtualPort {
   async create(rt: ResourceType, namespace: string | undefined, name: string | undefined, subresource: string | undefined, body: KubeObject, user: UserInfo): Promise<KubeObject> {
     if (subresource === 'token') return this.tokenRequest(namespace!, name!, body);
     const spec = body.spec ?? {};
-    const answer = (status: Record<string, unknown>): KubeObject => ({ ...body, apiVersion: body.apiVersion ?? `${rt.group}/${rt.version}`, kind: rt.kind, metadata: { ...(body.metadata ?? {}), creationTimestamp: null as unknown as string }, status });
+    const answer = (status: Record<string, unknown>): KubeObject => ({
+      ...body,
+      apiVersion: body.apiVersion ?? `${rt.group}/${rt.version}`,
+      kind: rt.kind,
+      metadata: { ...(body.metadata ?? {}), creationTimestamp: null as unknown as string },
+      status,
+    });
     switch (rt.plural) {
       case 'tokenreviews': {
-        if (typeof spec.token !== 'string' || !spec.token) throw invalid('TokenReview', 'authentication.k8s.io', '', [{ field: 'spec.token', message: 'Required value', reason: 'FieldValueRequired' }]);
+        if (typeof spec.token !== 'string' || !spec.token)
+          throw invalid('TokenReview', 'authentication.k8s.io', '', [{ field: 'spec.token', message: 'Required value', reason: 'FieldValueRequired' }]);
         const result = await this.deps.authenticator.authenticateToken(spec.token, spec.audiences);
         if (!result) return answer({ authenticated: false, user: {}, error: 'invalid bearer token' });
         return answer({ authenticated: true, user: userInfoJson(result.user), audiences: result.audiences });

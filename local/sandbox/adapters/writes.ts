@@ -12,12 +12,12 @@ import type { ResourceRegistry } from '../openapi/registry.ts';
 import { SemanticValidator } from '../openapi/semantic.ts';
 import { applyUnknownFieldStatus } from '../openapi/status.ts';
 import { parseFieldValidation, SchemaValidator } from '../openapi/validate.ts';
-import { PatchError, StrategicMergePatchUnsupportedError } from '../patch/errors.ts';
+import { type WriteOptions as FieldWriteOptions, serverSideApply, updateManagedFields } from '../patch/apply.ts';
 import { ApplyConflictError } from '../patch/conflicts.ts';
+import { PatchError, StrategicMergePatchUnsupportedError } from '../patch/errors.ts';
 import { applyJsonPatch } from '../patch/jsonpatch.ts';
 import { applyMergePatch } from '../patch/mergepatch.ts';
 import { applyStrategicMergePatch } from '../patch/strategic.ts';
-import { serverSideApply, updateManagedFields, type WriteOptions as FieldWriteOptions } from '../patch/apply.ts';
 import { apiVersionOf, type KubeObject, type ResourceType } from '../types.ts';
 
 type KubeStatus = { code: number; reason?: string; message: string; details?: any };
@@ -53,11 +53,15 @@ export class SchemaWrites implements WritePort {
     // x-kubernetes-validations: errors join the 422; ratcheted ones (unchanged values) only warn.
     const ruleWarnings: string[] = [];
     const schema = this.registry.isCustom(rt) ? this.schemaOf(rt) : undefined;
-    const invalid = this.semantic.validate(decoded.object, schema && ((found) => {
-      const outcome = this.rules.check(schema, decoded.object, old, found);
-      ruleWarnings.push(...outcome.warnings);
-      return outcome.errors;
-    }));
+    const invalid = this.semantic.validate(
+      decoded.object,
+      schema &&
+        ((found) => {
+          const outcome = this.rules.check(schema, decoded.object, old, found);
+          ruleWarnings.push(...outcome.warnings);
+          return outcome.errors;
+        }),
+    );
     if (invalid) throw statusError(invalid as KubeStatus);
     return { object: decoded.object, warnings: [...decoded.warnings, ...ruleWarnings] };
   }
@@ -80,7 +84,9 @@ export class SchemaWrites implements WritePort {
   apply(rt: ResourceType, current: KubeObject | undefined, applied: KubeObject, manager: string, force: boolean, subresource?: string): KubeObject {
     const unknown = this.decoder.decode(structuredClone({ ...applied, apiVersion: apiVersionOf(rt), kind: rt.kind }), 'Ignore', { group: rt.group, version: rt.version, kind: rt.kind }).unknownFields;
     if (unknown.length) {
-      throw statusError(applyUnknownFieldStatus(applied.metadata?.namespace ?? current?.metadata.namespace ?? '', applied.metadata?.name ?? '', apiVersionOf(rt), rt.kind, `.${unknown[0]}`) as KubeStatus);
+      throw statusError(
+        applyUnknownFieldStatus(applied.metadata?.namespace ?? current?.metadata.namespace ?? '', applied.metadata?.name ?? '', apiVersionOf(rt), rt.kind, `.${unknown[0]}`) as KubeStatus,
+      );
     }
     return translate(() => {
       const result = serverSideApply(current, applied, { ...this.fieldOptions(rt, manager, subresource), force });

@@ -6,11 +6,11 @@
  * anonymous. The caller learns nothing about which check failed.
  */
 import type { UserInfo } from '../types.ts';
-import { BasicUsers, parseBasicAuthorization } from './basic.ts';
-import { EksTokenVerifier, type EksAuthConfig } from './eks.ts';
+import { type BasicUsers, parseBasicAuthorization } from './basic.ts';
+import { type EksAuthConfig, EksTokenVerifier } from './eks.ts';
 import { TokenInvalidError } from './errors.ts';
 import { looksLikeJwt } from './jwt.ts';
-import { StaticTokens, type ServiceAccountTokenIssuer, type ServiceAccountTokenLookups } from './tokens.ts';
+import { type ServiceAccountTokenIssuer, type ServiceAccountTokenLookups, StaticTokens } from './tokens.ts';
 
 export const AUTHENTICATED_GROUP = 'system:authenticated';
 export const UNAUTHENTICATED_GROUP = 'system:unauthenticated';

@@ -64,58 +64,86 @@ function clusterRoleBinding(name: string, groups: string[]): KubeObject {
   };
 }
 
-const AGGREGATE_TO_ADMIN_RULES: PolicyRule[] = [
-  rule(['create'], [AUTHORIZATION], ['localsubjectaccessreviews']),
-  rule(READ_WRITE, [RBAC_API_GROUP], ['roles', 'rolebindings']),
-];
+const AGGREGATE_TO_ADMIN_RULES: PolicyRule[] = [rule(['create'], [AUTHORIZATION], ['localsubjectaccessreviews']), rule(READ_WRITE, [RBAC_API_GROUP], ['roles', 'rolebindings'])];
 
 const AGGREGATE_TO_EDIT_RULES: PolicyRule[] = [
   rule(READ, [CORE], ['pods/attach', 'pods/proxy', 'pods/exec', 'pods/portforward', 'secrets', 'services/proxy']),
   rule(['impersonate'], [CORE], ['serviceaccounts']),
   rule(WRITE, [CORE], ['pods', 'pods/attach', 'pods/proxy', 'pods/exec', 'pods/portforward']),
   rule(['create'], [CORE], ['pods/eviction']),
-  rule(WRITE, [CORE], [
-    'replicationcontrollers', 'replicationcontrollers/scale', 'serviceaccounts', 'services', 'services/proxy',
-    'persistentvolumeclaims', 'configmaps', 'secrets', 'events',
-  ]),
+  rule(WRITE, [CORE], ['replicationcontrollers', 'replicationcontrollers/scale', 'serviceaccounts', 'services', 'services/proxy', 'persistentvolumeclaims', 'configmaps', 'secrets', 'events']),
   rule(['create'], [CORE], ['serviceaccounts/token']),
-  rule(WRITE, [APPS], [
-    'statefulsets', 'statefulsets/scale', 'daemonsets', 'deployments', 'deployments/scale', 'deployments/rollback',
-    'replicasets', 'replicasets/scale',
-  ]),
+  rule(WRITE, [APPS], ['statefulsets', 'statefulsets/scale', 'daemonsets', 'deployments', 'deployments/scale', 'deployments/rollback', 'replicasets', 'replicasets/scale']),
   rule(WRITE, [AUTOSCALING], ['horizontalpodautoscalers']),
   rule(WRITE, [BATCH], ['jobs', 'cronjobs']),
-  rule(WRITE, [EXTENSIONS], [
-    'daemonsets', 'deployments', 'deployments/scale', 'deployments/rollback', 'ingresses', 'replicasets',
-    'replicasets/scale', 'replicationcontrollers/scale', 'networkpolicies',
-  ]),
+  rule(
+    WRITE,
+    [EXTENSIONS],
+    ['daemonsets', 'deployments', 'deployments/scale', 'deployments/rollback', 'ingresses', 'replicasets', 'replicasets/scale', 'replicationcontrollers/scale', 'networkpolicies'],
+  ),
   rule(WRITE, [POLICY], ['poddisruptionbudgets']),
   rule(WRITE, [NETWORKING], ['networkpolicies', 'ingresses']),
   rule(READ_WRITE, [COORDINATION], ['leases']),
 ];
 
 const AGGREGATE_TO_VIEW_RULES: PolicyRule[] = [
-  rule(READ, [CORE], [
-    'pods', 'replicationcontrollers', 'replicationcontrollers/scale', 'serviceaccounts', 'services', 'services/status',
-    'endpoints', 'persistentvolumeclaims', 'persistentvolumeclaims/status', 'configmaps',
-  ]),
-  rule(READ, [CORE], [
-    'limitranges', 'resourcequotas', 'bindings', 'events', 'pods/status', 'resourcequotas/status', 'namespaces/status',
-    'replicationcontrollers/status', 'pods/log',
-  ]),
+  rule(
+    READ,
+    [CORE],
+    [
+      'pods',
+      'replicationcontrollers',
+      'replicationcontrollers/scale',
+      'serviceaccounts',
+      'services',
+      'services/status',
+      'endpoints',
+      'persistentvolumeclaims',
+      'persistentvolumeclaims/status',
+      'configmaps',
+    ],
+  ),
+  rule(READ, [CORE], ['limitranges', 'resourcequotas', 'bindings', 'events', 'pods/status', 'resourcequotas/status', 'namespaces/status', 'replicationcontrollers/status', 'pods/log']),
   rule(READ, [CORE], ['namespaces']),
   rule(READ, [DISCOVERY], ['endpointslices']),
-  rule(READ, [APPS], [
-    'controllerrevisions', 'statefulsets', 'statefulsets/status', 'statefulsets/scale', 'daemonsets', 'daemonsets/status',
-    'deployments', 'deployments/status', 'deployments/scale', 'replicasets', 'replicasets/status', 'replicasets/scale',
-  ]),
+  rule(
+    READ,
+    [APPS],
+    [
+      'controllerrevisions',
+      'statefulsets',
+      'statefulsets/status',
+      'statefulsets/scale',
+      'daemonsets',
+      'daemonsets/status',
+      'deployments',
+      'deployments/status',
+      'deployments/scale',
+      'replicasets',
+      'replicasets/status',
+      'replicasets/scale',
+    ],
+  ),
   rule(READ, [AUTOSCALING], ['horizontalpodautoscalers', 'horizontalpodautoscalers/status']),
   rule(READ, [BATCH], ['jobs', 'cronjobs', 'cronjobs/status', 'jobs/status']),
-  rule(READ, [EXTENSIONS], [
-    'daemonsets', 'daemonsets/status', 'deployments', 'deployments/scale', 'deployments/status', 'ingresses',
-    'ingresses/status', 'replicasets', 'replicasets/scale', 'replicasets/status', 'replicationcontrollers/scale',
-    'networkpolicies',
-  ]),
+  rule(
+    READ,
+    [EXTENSIONS],
+    [
+      'daemonsets',
+      'daemonsets/status',
+      'deployments',
+      'deployments/scale',
+      'deployments/status',
+      'ingresses',
+      'ingresses/status',
+      'replicasets',
+      'replicasets/scale',
+      'replicasets/status',
+      'replicationcontrollers/scale',
+      'networkpolicies',
+    ],
+  ),
   rule(READ, [POLICY], ['poddisruptionbudgets', 'poddisruptionbudgets/status']),
   rule(READ, [NETWORKING], ['networkpolicies', 'ingresses', 'ingresses/status']),
 ];
@@ -131,20 +159,11 @@ export function bootstrapRbac(): { clusterRoles: KubeObject[]; clusterRoleBindin
   const admin = [...edit, ...AGGREGATE_TO_ADMIN_RULES];
   const clusterRoles = [
     clusterRole('cluster-admin', [rule(['*'], ['*'], ['*']), urls(['*'], ['*'])]),
-    clusterRole('system:discovery', [
-      urls(['get'], ['/livez', '/readyz', '/healthz', '/version', '/version/', '/openapi', '/openapi/*', '/api', '/api/*', '/apis', '/apis/*']),
-    ]),
-    clusterRole('system:monitoring', [
-      urls(['get'], ['/metrics', '/metrics/slis', '/livez', '/readyz', '/healthz', '/livez/*', '/readyz/*', '/healthz/*']),
-    ]),
-    clusterRole('system:basic-user', [
-      rule(['create'], [AUTHORIZATION], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews']),
-      rule(['create'], [AUTHENTICATION], ['selfsubjectreviews']),
-    ]),
+    clusterRole('system:discovery', [urls(['get'], ['/livez', '/readyz', '/healthz', '/version', '/version/', '/openapi', '/openapi/*', '/api', '/api/*', '/apis', '/apis/*'])]),
+    clusterRole('system:monitoring', [urls(['get'], ['/metrics', '/metrics/slis', '/livez', '/readyz', '/healthz', '/livez/*', '/readyz/*', '/healthz/*'])]),
+    clusterRole('system:basic-user', [rule(['create'], [AUTHORIZATION], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews']), rule(['create'], [AUTHENTICATION], ['selfsubjectreviews'])]),
     clusterRole('system:public-info-viewer', [urls(['get'], ['/livez', '/readyz', '/healthz', '/version', '/version/'])]),
-    clusterRole('system:service-account-issuer-discovery', [
-      urls(['get'], ['/.well-known/openid-configuration', '/.well-known/openid-configuration/', '/openid/v1/jwks', '/openid/v1/jwks/']),
-    ]),
+    clusterRole('system:service-account-issuer-discovery', [urls(['get'], ['/.well-known/openid-configuration', '/.well-known/openid-configuration/', '/openid/v1/jwks', '/openid/v1/jwks/'])]),
     clusterRole('admin', admin, { aggregateFrom: AGGREGATE_TO_ADMIN }),
     clusterRole('edit', edit, { labels: { [AGGREGATE_TO_ADMIN]: 'true' }, aggregateFrom: AGGREGATE_TO_EDIT }),
     clusterRole('view', view, { labels: { [AGGREGATE_TO_EDIT]: 'true' }, aggregateFrom: AGGREGATE_TO_VIEW }),

@@ -37,17 +37,7 @@ const SCOPE_TERMINATOR = 'aws4_request';
 const STS_HOST = /^sts(-fips)?(\.[a-z]{2}(-gov)?-[a-z]+-\d)?\.amazonaws\.com(\.cn)?$/;
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 /** aws-iam-authenticator's allow-list of query parameters (compared lower-cased). */
-const ALLOWED_PARAMETERS = new Set([
-  'action',
-  'version',
-  'x-amz-algorithm',
-  'x-amz-credential',
-  'x-amz-date',
-  'x-amz-expires',
-  'x-amz-security-token',
-  'x-amz-signature',
-  'x-amz-signedheaders',
-]);
+const ALLOWED_PARAMETERS = new Set(['action', 'version', 'x-amz-algorithm', 'x-amz-credential', 'x-amz-date', 'x-amz-expires', 'x-amz-security-token', 'x-amz-signature', 'x-amz-signedheaders']);
 /** Parameters presign() itself adds; the rest of the query is re-signed as given. */
 const PRESIGN_OWNED = new Set(['x-amz-algorithm', 'x-amz-credential', 'x-amz-date', 'x-amz-expires', 'x-amz-security-token', 'x-amz-signature', 'x-amz-signedheaders']);
 const ASSUMED_ROLE_ARN = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/;
@@ -108,12 +98,7 @@ async function presignedUrl(
 }
 
 /** A token exactly as `aws eks get-token --cluster-name <clusterName> --region <region>` prints it. */
-export async function createEksToken(options: {
-  clusterName: string;
-  region: string;
-  credentials: AwsCredentials;
-  now?: Date;
-}): Promise<string> {
+export async function createEksToken(options: { clusterName: string; region: string; credentials: AwsCredentials; now?: Date }): Promise<string> {
   const { url } = await presignedUrl(
     stsHost(options.region),
     { Action: STS_ACTION, Version: STS_VERSION },
@@ -138,7 +123,7 @@ export function canonicalizeArn(arn: string): { canonicalArn: string; accountId:
 /** Access entries name roles with their path; assumed-role ARNs carry none, so compare without it. */
 function withoutRolePath(arn: string): string {
   const iam = IAM_ARN.exec(arn);
-  if (!iam || iam[3] !== 'role') return arn;
+  if (iam?.[3] !== 'role') return arn;
   const name = iam[4]!.split('/').pop()!;
   return `arn:${iam[1]}:iam::${iam[2]}:role/${name}`;
 }

@@ -4,7 +4,7 @@
  * ever accepts RS256, which keeps algorithm-confusion attacks (`alg: none`, HS256 with the public
  * key) out by construction.
  */
-import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
 import { TokenInvalidError } from './errors.ts';
 
 export const JWT_ALGORITHM = 'RS256';
@@ -25,7 +25,9 @@ function base64url(data: Buffer | string): string {
  * /openid/v1/jwks match keys by this id.
  */
 export function keyIdOf(publicKey: KeyObject): string {
-  return createHash(NODE_DIGEST).update(publicKey.export({ type: 'spki', format: 'der' })).digest('base64url');
+  return createHash(NODE_DIGEST)
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('base64url');
 }
 
 export function rsaSigningKey(privateKeyPem: string): RsaSigningKey {

@@ -7,23 +7,17 @@
  * crypto/x509 (kubectl) and OpenSSL (Node clients) accept it: positive serial numbers, SANs on
  * the serving certificate (Go ignores the CN), key usages and extended key usages set.
  */
-import { generateKeyPairSync, randomBytes, X509Certificate, createPublicKey, createPrivateKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../../files.ts';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import forge from 'node-forge';
+import { writeFileAtomic } from '../../files.ts';
 import { PkiError } from './errors.ts';
 
 export const CA_COMMON_NAME = 'sandbox-ca';
 export const SERVER_COMMON_NAME = 'kube-apiserver';
-export const DEFAULT_SERVER_DNS_NAMES: readonly string[] = [
-  'localhost',
-  'kubernetes',
-  'kubernetes.default',
-  'kubernetes.default.svc',
-  'kubernetes.default.svc.cluster.local',
-];
+export const DEFAULT_SERVER_DNS_NAMES: readonly string[] = ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
 export const DEFAULT_SERVER_IPS: readonly string[] = ['127.0.0.1', '::1'];
 
 const RSA_BITS = 2048;
@@ -115,12 +109,7 @@ export function createCertificateAuthority(options: IssueOptions & { commonName?
   return { certPem: signWith(cert, keys.privateKeyPem), keyPem: keys.privateKeyPem };
 }
 
-function issueLeaf(
-  ca: CertificateAndKey,
-  subject: forge.pki.CertificateField[],
-  extensions: object[],
-  options: IssueOptions,
-): CertificateAndKey {
+function issueLeaf(ca: CertificateAndKey, subject: forge.pki.CertificateField[], extensions: object[], options: IssueOptions): CertificateAndKey {
   const keys = generateRsa();
   let caCert: forge.pki.Certificate;
   try {
@@ -166,15 +155,8 @@ export function createServerCertificate(ca: CertificateAndKey, options: ServerCe
  * A client certificate as kube-apiserver's x509 authenticator reads it: CN is the user name,
  * each O is one group (`system:masters` for an admin).
  */
-export function createClientCertificate(
-  ca: CertificateAndKey,
-  user: { username: string; groups?: string[] },
-  options: IssueOptions = {},
-): CertificateAndKey {
-  const subject: forge.pki.CertificateField[] = [
-    ...(user.groups ?? []).map((value) => ({ name: 'organizationName', value })),
-    { name: 'commonName', value: user.username },
-  ];
+export function createClientCertificate(ca: CertificateAndKey, user: { username: string; groups?: string[] }, options: IssueOptions = {}): CertificateAndKey {
+  const subject: forge.pki.CertificateField[] = [...(user.groups ?? []).map((value) => ({ name: 'organizationName', value })), { name: 'commonName', value: user.username }];
   return issueLeaf(ca, subject, [{ name: 'extKeyUsage', clientAuth: true }], options);
 }
 
@@ -219,9 +201,7 @@ function normaliseIp(ip: string): string {
   const [head = '', tail = ''] = ip.split('::');
   const headParts = head ? head.split(':') : [];
   const tailParts = tail ? tail.split(':') : [];
-  const groups = ip.includes('::')
-    ? [...headParts, ...Array(8 - headParts.length - tailParts.length).fill('0'), ...tailParts]
-    : ip.split(':');
+  const groups = ip.includes('::') ? [...headParts, ...Array(8 - headParts.length - tailParts.length).fill('0'), ...tailParts] : ip.split(':');
   return groups.map((g) => parseInt(g, 16).toString(16).toUpperCase()).join(':');
 }
 

@@ -5,9 +5,10 @@
  * authorizer does before RBAC runs. Aggregated ClusterRoles are resolved on the fly from their
  * selectors, so a new `aggregate-to-*` role takes effect without a controller having run.
  */
+
+import { type LabelSelector, matchesLabelSelector } from '../selectors.ts';
 import type { KubeObject, RequestAttributes, UserInfo } from '../types.ts';
 import { RBAC_API_GROUP } from './bootstrap-policy.ts';
-import { matchesLabelSelector, type LabelSelector } from '../selectors.ts';
 
 export { bootstrapRbac } from './bootstrap-policy.ts';
 
@@ -57,9 +58,7 @@ function resourceMatches(rule: PolicyRule, resource: string, subresource: string
 }
 
 function nonResourceUrlMatches(rule: PolicyRule, path: string): boolean {
-  return (rule.nonResourceURLs ?? []).some(
-    (u) => u === WILDCARD || u === path || (u.endsWith(WILDCARD) && path.startsWith(u.slice(0, -1))),
-  );
+  return (rule.nonResourceURLs ?? []).some((u) => u === WILDCARD || u === path || (u.endsWith(WILDCARD) && path.startsWith(u.slice(0, -1))));
 }
 
 /** Whether one rule allows the request (rbac.RuleAllows). */

@@ -10,7 +10,7 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { KubeObject, UserInfo } from '../types.ts';
 import { TokenInvalidError, TokenRequestInvalidError } from './errors.ts';
-import { peekClaims, publicJwk, rsaSigningKey, signJwt, verifyJwtSignature, type JwtClaims, type RsaSigningKey } from './jwt.ts';
+import { type JwtClaims, peekClaims, publicJwk, type RsaSigningKey, rsaSigningKey, signJwt, verifyJwtSignature } from './jwt.ts';
 
 export const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 export const LEGACY_SERVICE_ACCOUNT_ISSUER = 'kubernetes/serviceaccount';
@@ -248,15 +248,9 @@ export class ServiceAccountTokenIssuer {
     return matched;
   }
 
-  private async checkBoundObject(
-    kind: BoundObjectRef['kind'],
-    namespace: string,
-    ref: { name?: string; uid?: string },
-    lookups: ServiceAccountTokenLookups,
-  ): Promise<void> {
+  private async checkBoundObject(kind: BoundObjectRef['kind'], namespace: string, ref: { name?: string; uid?: string }, lookups: ServiceAccountTokenLookups): Promise<void> {
     if (!ref.name || !ref.uid) throw new TokenInvalidError(`malformed ${kind.toLowerCase()} reference`);
-    const obj =
-      kind === 'Secret' ? await lookups.secret(namespace, ref.name) : lookups.object ? await lookups.object(kind, namespace, ref.name) : undefined;
+    const obj = kind === 'Secret' ? await lookups.secret(namespace, ref.name) : lookups.object ? await lookups.object(kind, namespace, ref.name) : undefined;
     if (!obj || obj.metadata.uid !== ref.uid || isBeingDeleted(obj)) {
       throw new TokenInvalidError(`bound ${kind.toLowerCase()} no longer exists`);
     }

@@ -9,9 +9,10 @@
  * v1→internal conversion moves it to `spec.validation`, so errors read
  * `spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[0].rule`.
  */
+
+import { type FieldError, invalid, notSupported, required } from '../openapi/status.ts';
 import type { SchemaNode } from '../openapi/swagger.ts';
 import type { KubeObject } from '../types.ts';
-import { type FieldError, invalid, notSupported, required } from '../openapi/status.ts';
 import { compileRule, jsonEqual, normalizeFieldPath, rulesAt, SUPPORTED_REASONS, type ValidationRule } from './rules.ts';
 
 const OBJECT_META_REF = '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
@@ -101,8 +102,12 @@ function checkRules(rules: ValidationRule[], schema: SchemaNode, path: string, u
  */
 function ruleInvalid(field: string, rule: ValidationRule, detail: string): FieldError {
   const goStruct = {
-    Rule: rule.rule ?? '', Message: rule.message ?? '', MessageExpression: rule.messageExpression ?? '',
-    Reason: rule.reason ?? null, FieldPath: rule.fieldPath ?? '', OptionalOldSelf: rule.optionalOldSelf ?? null,
+    Rule: rule.rule ?? '',
+    Message: rule.message ?? '',
+    MessageExpression: rule.messageExpression ?? '',
+    Reason: rule.reason ?? null,
+    FieldPath: rule.fieldPath ?? '',
+    OptionalOldSelf: rule.optionalOldSelf ?? null,
   };
   const json = JSON.stringify(goStruct).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
   return { reason: 'FieldValueInvalid', field, detail: `Invalid value: ${json}: ${detail}` };

@@ -9,7 +9,7 @@
  * known fields surface at evaluation rather than at CRD creation; references to fields the
  * schema does not declare are still refused at compile time (see `undefinedField`).
  */
-import { Environment, EvaluationError, Optional, ParseError, type ASTNode, type ParseResult } from '@marcbachmann/cel-js';
+import { type ASTNode, Environment, EvaluationError, Optional, ParseError, type ParseResult } from '@marcbachmann/cel-js';
 import type { SchemaNode } from '../openapi/swagger.ts';
 import { CelCompileError } from './errors.ts';
 

@@ -7,10 +7,11 @@
  * without `oldSelf` on a value that did not change is only a warning (CRD validation
  * ratcheting, on by default since 1.30). Rules compile once per schema (see RuleCache).
  */
-import type { SchemaNode } from '../openapi/swagger.ts';
+
 import { type CauseReason, type FieldError, formatValue, invalid } from '../openapi/status.ts';
+import type { SchemaNode } from '../openapi/swagger.ts';
 import { CelCompileError } from './errors.ts';
-import { CelEvaluationError, compileExpression, OLD_SELF, optionalOf, producesType, SELF, type CelProgram } from './expression.ts';
+import { CelEvaluationError, type CelProgram, compileExpression, OLD_SELF, optionalOf, producesType, SELF } from './expression.ts';
 import { toCel } from './values.ts';
 
 /** One entry of `x-kubernetes-validations`, as the CRD author wrote it. */
@@ -200,9 +201,15 @@ function runRules(node: RuleNode, value: unknown, old: unknown, path: string | u
       result = compiled.program.evaluate(activation);
     } catch (error) {
       if (!(error instanceof CelEvaluationError)) throw error;
-      out.errors.push(invalid(field, type, error.noSuchOverload
-        ? `'${error.message}': call arguments did not match a supported operator, function or macro signature for rule: ${ruleErrorString(rule)}`
-        : `${error.message} evaluating rule: ${ruleErrorString(rule)}`));
+      out.errors.push(
+        invalid(
+          field,
+          type,
+          error.noSuchOverload
+            ? `'${error.message}': call arguments did not match a supported operator, function or macro signature for rule: ${ruleErrorString(rule)}`
+            : `${error.message} evaluating rule: ${ruleErrorString(rule)}`,
+        ),
+      );
       continue;
     }
     if (result === true) continue;

@@ -7,7 +7,7 @@
 import type { StoreEvent } from '../store.ts';
 import type { KubeObject, ResourceType } from '../types.ts';
 import type { Context, Controller } from './context.ts';
-import { canonicalJson, formatTime, upsertCondition, type Condition } from './util.ts';
+import { type Condition, canonicalJson, formatTime, upsertCondition } from './util.ts';
 
 export const CRD_CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
 

@@ -204,8 +204,14 @@ export class CronJobController implements Controller {
         deleted.add(job.metadata.uid!);
       }
     };
-    prune(jobs.filter((j) => finishedCondition(j) === 'Complete'), cj.spec?.successfulJobsHistoryLimit);
-    prune(jobs.filter((j) => finishedCondition(j) === 'Failed'), cj.spec?.failedJobsHistoryLimit);
+    prune(
+      jobs.filter((j) => finishedCondition(j) === 'Complete'),
+      cj.spec?.successfulJobsHistoryLimit,
+    );
+    prune(
+      jobs.filter((j) => finishedCondition(j) === 'Failed'),
+      cj.spec?.failedJobsHistoryLimit,
+    );
     return jobs.filter((j) => !deleted.has(j.metadata.uid!));
   }
 

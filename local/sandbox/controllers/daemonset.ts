@@ -55,7 +55,11 @@ export class DaemonSetController implements Controller {
       return;
     }
     // A node came, went or changed: every DaemonSet may need to follow.
-    if (event.type !== 'MODIFIED' || canonicalJson(event.object.metadata.labels) !== canonicalJson(event.previous?.metadata.labels) || canonicalJson(event.object.spec) !== canonicalJson(event.previous?.spec)) {
+    if (
+      event.type !== 'MODIFIED' ||
+      canonicalJson(event.object.metadata.labels) !== canonicalJson(event.previous?.metadata.labels) ||
+      canonicalJson(event.object.spec) !== canonicalJson(event.previous?.spec)
+    ) {
       for (const ds of this.ctx.cluster.store.list(this.dsKey)) this.ctx.queue.add(this, keyOf(ds));
     }
   }
@@ -67,7 +71,12 @@ export class DaemonSetController implements Controller {
     const nodes = this.nodeType ? this.ctx.cluster.list(this.nodeType, undefined).items : [];
     const pods = this.ctx.cache.controlled(ds.metadata.uid!, this.podKey);
     const { update } = syncRevisions(this.ctx, ds, pods, (label) => `${ds.metadata.name}-${label}`);
-    const probe: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: {}, spec: { ...(ds.spec?.template?.spec ?? {}), tolerations: [...(ds.spec?.template?.spec?.tolerations ?? []), ...DAEMON_TOLERATIONS] } };
+    const probe: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {},
+      spec: { ...(ds.spec?.template?.spec ?? {}), tolerations: [...(ds.spec?.template?.spec?.tolerations ?? []), ...DAEMON_TOLERATIONS] },
+    };
     const desired = nodes.filter((n) => nodeMatches(probe, n)).map((n) => n.metadata.name!);
     const byNode = new Map<string, KubeObject[]>();
     for (const pod of pods) {
@@ -138,7 +147,11 @@ export class DaemonSetController implements Controller {
     const wanted = new Set(desired);
     const onNode = new Map<string, KubeObject>();
     for (const pod of pods) if (nodeOf(pod) && !onNode.has(nodeOf(pod)!)) onNode.set(nodeOf(pod)!, pod);
-    let current = 0, misscheduled = 0, ready = 0, available = 0, updated = 0;
+    let current = 0,
+      misscheduled = 0,
+      ready = 0,
+      available = 0,
+      updated = 0;
     let wait = Infinity;
     for (const [node, pod] of onNode) {
       if (!wanted.has(node)) {

@@ -5,7 +5,7 @@
  * predicates (complete, progressing, timed out).
  */
 import type { KubeObject } from '../types.ts';
-import { canonicalJson, getCondition, int, parseTime, scaledValue, type Condition } from './util.ts';
+import { type Condition, canonicalJson, getCondition, int, parseTime, scaledValue } from './util.ts';
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 export const REVISION_HISTORY_ANNOTATION = 'deployment.kubernetes.io/revision-history';

@@ -13,7 +13,7 @@ import type { Context, Controller } from './context.ts';
 import { DeploymentStatusSync, freshReplicaSets } from './deployment-status.ts';
 import * as U from './deployment-util.ts';
 import { computeHash } from './hash.ts';
-import { controllerRefOf, getCondition, int, isPodTerminal, keyOf, ownerReferenceTo, setCondition, splitKey, formatTime } from './util.ts';
+import { controllerRefOf, formatTime, getCondition, int, isPodTerminal, keyOf, ownerReferenceTo, setCondition, splitKey } from './util.ts';
 
 const COMPONENT = 'deployment-controller';
 

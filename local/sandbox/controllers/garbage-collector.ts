@@ -88,7 +88,7 @@ export class GarbageCollector implements Controller {
   private syncOwner(uid: string): void {
     const ref = this.ctx.cache.locate(uid);
     const owner = ref && this.ctx.cluster.store.get(ref.resource, ref.namespace, ref.name);
-    if (!ref || !owner || !owner.metadata.deletionTimestamp) return;
+    if (!ref || !owner?.metadata.deletionTimestamp) return;
     const rt = this.ctx.typeForKey(ref.resource, owner);
     const finalizers = owner.metadata.finalizers ?? [];
     const dependents = this.ctx.cache.dependents(uid);

@@ -22,7 +22,7 @@ import { matchesLabelSelector } from '../selectors.ts';
 import type { StoreEvent } from '../store.ts';
 import type { KubeObject, ResourceType } from '../types.ts';
 import type { Context, Controller } from './context.ts';
-import { canonicalJson, formatTime, keyOf, splitKey, upsertCondition, type Condition } from './util.ts';
+import { type Condition, canonicalJson, formatTime, keyOf, splitKey, upsertCondition } from './util.ts';
 
 const COMPONENT = 'horizontal-pod-autoscaler';
 /** Percent of its request every pod of the target uses, for Resource metrics. */
@@ -37,7 +37,12 @@ const TOLERANCE = 0.1;
 const SCALE_UP_FACTOR = 2;
 const SCALE_UP_MINIMUM = 4;
 /** Kinds with a scale subresource the controller can resize, by group. */
-const SCALABLE: readonly [string, string][] = [['apps', 'Deployment'], ['apps', 'StatefulSet'], ['apps', 'ReplicaSet'], ['', 'ReplicationController']];
+const SCALABLE: readonly [string, string][] = [
+  ['apps', 'Deployment'],
+  ['apps', 'StatefulSet'],
+  ['apps', 'ReplicaSet'],
+  ['', 'ReplicationController'],
+];
 
 type MetricResult = { replicas: number; name: string; status: Record<string, unknown> } | { error: string; reason: string };
 
@@ -174,7 +179,10 @@ export class HpaController implements Controller {
       if (source?.target?.averageUtilization !== undefined) {
         if (missing || containers.length === 0) {
           const pod = this.podOf(target);
-          return { reason: 'FailedGetResourceMetric', error: `failed to get ${resource} utilization: missing request for ${resource} in container ${missing?.name ?? source?.container}${pod ? ` of Pod ${pod}` : ''}` };
+          return {
+            reason: 'FailedGetResourceMetric',
+            error: `failed to get ${resource} utilization: missing request for ${resource} in container ${missing?.name ?? source?.container}${pod ? ` of Pod ${pod}` : ''}`,
+          };
         }
         return {
           replicas: proposal(utilization / source.target.averageUtilization),
@@ -190,7 +198,8 @@ export class HpaController implements Controller {
     const source = spec.type === 'Pods' ? spec.pods : spec.type === 'Object' ? spec.object : spec.type === 'External' ? spec.external : undefined;
     if (!source) return { reason: 'InvalidMetricSourceType', error: `unknown metric source type ${JSON.stringify(spec.type)}` };
     const field = source.target?.type === 'Value' ? 'value' : 'averageValue';
-    const name = spec.type === 'Pods' ? `pods metric ${source.metric?.name}` : spec.type === 'Object' ? `${source.describedObject?.kind} metric ${source.metric?.name}` : `external metric ${source.metric?.name}`;
+    const name =
+      spec.type === 'Pods' ? `pods metric ${source.metric?.name}` : spec.type === 'Object' ? `${source.describedObject?.kind} metric ${source.metric?.name}` : `external metric ${source.metric?.name}`;
     const described = spec.type === 'Object' ? { describedObject: source.describedObject } : {};
     return { replicas: proposal(0), name, status: { type: spec.type, [spec.type.toLowerCase()]: { ...described, metric: source.metric, current: { [field]: '0' } } } };
   }

@@ -18,8 +18,8 @@ import { IngressController } from './ingress.ts';
 import { JobController } from './job.ts';
 import { PodLifecycle } from './kubelet.ts';
 import { NamespaceController } from './namespace.ts';
-import { PdbController } from './pdb.ts';
 import { bootstrap } from './nodes.ts';
+import { PdbController } from './pdb.ts';
 import { WorkQueue } from './queue.ts';
 import { ReplicaSetController } from './replicaset.ts';
 import { ServiceController } from './service.ts';
@@ -30,15 +30,15 @@ import { TokenSecretController } from './token-secret.ts';
 import { VolumeController } from './volumes.ts';
 
 export type { ControllerDeps } from './context.ts';
-export { DEFAULT_TIMINGS, type Timings } from './timings.ts';
-export { allocateClusterIP, allocateNodePort, allocateLoadBalancerIP, SERVICE_CIDR, POD_CIDR, NODE_PORT_RANGE } from './ipam.ts';
 export { computeHash } from './hash.ts';
-export { READY_AFTER_ANNOTATION, MISSING_TAG, INVALID_REGISTRY_SUFFIX } from './pod-conventions.ts';
-export { STANDARD_TOOLS, IMAGE_COMPANIONS, executableExists } from './probes.ts';
 export { UTILIZATION_ANNOTATION } from './hpa.ts';
-export { DEFAULT_STORAGE_CLASS } from './storage.ts';
-export { UNBOUND_STORAGE_CLASS } from './volumes.ts';
+export { allocateClusterIP, allocateLoadBalancerIP, allocateNodePort, NODE_PORT_RANGE, POD_CIDR, SERVICE_CIDR } from './ipam.ts';
 export { NODE_NAMES, SYSTEM_NAMESPACES } from './nodes.ts';
+export { INVALID_REGISTRY_SUFFIX, MISSING_TAG, READY_AFTER_ANNOTATION } from './pod-conventions.ts';
+export { executableExists, IMAGE_COMPANIONS, STANDARD_TOOLS } from './probes.ts';
+export { DEFAULT_STORAGE_CLASS } from './storage.ts';
+export { DEFAULT_TIMINGS, type Timings } from './timings.ts';
+export { UNBOUND_STORAGE_CLASS } from './volumes.ts';
 
 export type Controllers = {
   stop(): void;
@@ -50,20 +50,74 @@ export type Controllers = {
 const CONTROLLERS: { needs: [string, string][]; make: (ctx: Context) => Controller }[] = [
   { needs: [['', 'Namespace']], make: (ctx) => new NamespaceController(ctx) },
   { needs: [], make: (ctx) => new GarbageCollector(ctx) },
-  { needs: [['apps', 'Deployment'], ['apps', 'ReplicaSet']], make: (ctx) => new DeploymentController(ctx) },
-  { needs: [['apps', 'ReplicaSet'], ['', 'Pod']], make: (ctx) => new ReplicaSetController(ctx) },
+  {
+    needs: [
+      ['apps', 'Deployment'],
+      ['apps', 'ReplicaSet'],
+    ],
+    make: (ctx) => new DeploymentController(ctx),
+  },
+  {
+    needs: [
+      ['apps', 'ReplicaSet'],
+      ['', 'Pod'],
+    ],
+    make: (ctx) => new ReplicaSetController(ctx),
+  },
   { needs: [['', 'Pod']], make: (ctx) => new PodLifecycle(ctx) },
-  { needs: [['apps', 'StatefulSet'], ['', 'Pod']], make: (ctx) => new StatefulSetController(ctx) },
-  { needs: [['apps', 'DaemonSet'], ['', 'Pod']], make: (ctx) => new DaemonSetController(ctx) },
-  { needs: [['batch', 'Job'], ['', 'Pod']], make: (ctx) => new JobController(ctx) },
-  { needs: [['', 'Service'], ['', 'Pod']], make: (ctx) => new ServiceController(ctx) },
+  {
+    needs: [
+      ['apps', 'StatefulSet'],
+      ['', 'Pod'],
+    ],
+    make: (ctx) => new StatefulSetController(ctx),
+  },
+  {
+    needs: [
+      ['apps', 'DaemonSet'],
+      ['', 'Pod'],
+    ],
+    make: (ctx) => new DaemonSetController(ctx),
+  },
+  {
+    needs: [
+      ['batch', 'Job'],
+      ['', 'Pod'],
+    ],
+    make: (ctx) => new JobController(ctx),
+  },
+  {
+    needs: [
+      ['', 'Service'],
+      ['', 'Pod'],
+    ],
+    make: (ctx) => new ServiceController(ctx),
+  },
   { needs: [['networking.k8s.io', 'Ingress']], make: (ctx) => new IngressController(ctx) },
   { needs: [['', 'PersistentVolumeClaim']], make: (ctx) => new VolumeController(ctx) },
   { needs: [['apiextensions.k8s.io', 'CustomResourceDefinition']], make: (ctx) => new CrdController(ctx) },
-  { needs: [['', 'Secret'], ['', 'ServiceAccount']], make: (ctx) => new TokenSecretController(ctx) },
-  { needs: [['batch', 'CronJob'], ['batch', 'Job']], make: (ctx) => new CronJobController(ctx) },
+  {
+    needs: [
+      ['', 'Secret'],
+      ['', 'ServiceAccount'],
+    ],
+    make: (ctx) => new TokenSecretController(ctx),
+  },
+  {
+    needs: [
+      ['batch', 'CronJob'],
+      ['batch', 'Job'],
+    ],
+    make: (ctx) => new CronJobController(ctx),
+  },
   { needs: [['autoscaling', 'HorizontalPodAutoscaler']], make: (ctx) => new HpaController(ctx) },
-  { needs: [['policy', 'PodDisruptionBudget'], ['', 'Pod']], make: (ctx) => new PdbController(ctx) },
+  {
+    needs: [
+      ['policy', 'PodDisruptionBudget'],
+      ['', 'Pod'],
+    ],
+    make: (ctx) => new PdbController(ctx),
+  },
   { needs: [['storage.k8s.io', 'StorageClass']], make: (ctx) => new DefaultStorageClass(ctx) },
 ];
 

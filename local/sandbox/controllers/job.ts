@@ -9,7 +9,7 @@ import type { StoreEvent } from '../store.ts';
 import type { KubeObject, ResourceType } from '../types.ts';
 import type { Context, Controller } from './context.ts';
 import { podFromTemplate } from './pod-template.ts';
-import { canonicalJson, controllerRefOf, formatTime, getCondition, int, isPodActive, isPodReady, keyOf, omitZero, parseTime, setCondition, splitKey, type Condition } from './util.ts';
+import { type Condition, canonicalJson, controllerRefOf, formatTime, getCondition, int, isPodActive, isPodReady, keyOf, omitZero, parseTime, setCondition, splitKey } from './util.ts';
 
 const COMPONENT = 'job-controller';
 const DEFAULT_BACKOFF_LIMIT = 6;
@@ -103,7 +103,8 @@ export class JobController implements Controller {
     const started = parseTime(status.startTime);
     let failure: { reason: string; message: string } | undefined;
     if (failed + restarts > int(job.spec?.backoffLimit, DEFAULT_BACKOFF_LIMIT)) failure = { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
-    else if (!suspended && deadline !== undefined && started !== undefined && now - started >= deadline * 1000) failure = { reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' };
+    else if (!suspended && deadline !== undefined && started !== undefined && now - started >= deadline * 1000)
+      failure = { reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' };
     const complete = completions === undefined ? succeeded > 0 && active.length === 0 : succeeded >= completions;
 
     let remaining = active;

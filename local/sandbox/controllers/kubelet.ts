@@ -33,13 +33,13 @@
 import type { StoreEvent } from '../store.ts';
 import type { KubeObject, ResourceType } from '../types.ts';
 import { containerOutput, SIGTERM_LINE } from './container-output.ts';
-import { CidrAllocator, nodePodCidr } from './ipam.ts';
 import type { Context, Controller } from './context.ts';
 import { MANAGER } from './context.ts';
+import { CidrAllocator, nodePodCidr } from './ipam.ts';
 import { NODE_NAMES, nodeAddress } from './nodes.ts';
 import { exitCodeOf, imageSize, isUnpullable, normalizeImage, pullErrorMessage, readyAfterMs } from './pod-conventions.ts';
+import { type ContainerStatus, initDone, podConditions, podPhase, qosClass, runningStatus, terminatedStatus, waitingStatus } from './pod-status.ts';
 import { livenessKillDelayMs, probeFailure, readinessDelayMs } from './probes.ts';
-import { initDone, podConditions, podPhase, qosClass, runningStatus, terminatedStatus, waitingStatus, type ContainerStatus } from './pod-status.ts';
 import { nodeMatches, unschedulableMessage } from './scheduler.ts';
 import { backOff } from './timings.ts';
 import { canonicalJson, formatTime, isPodTerminal, keyOf, splitKey, upsertCondition } from './util.ts';
@@ -221,7 +221,17 @@ export class PodLifecycle implements Controller {
     return this.advance(pod, node, c, st, isInit, cr, now, events, fieldPath);
   }
 
-  private advance(pod: KubeObject, node: KubeObject, c: Record<string, any>, st: ContainerStatus, isInit: boolean, cr: ContainerRuntime, now: number, events: PendingEvent[], fieldPath: string): Advance {
+  private advance(
+    pod: KubeObject,
+    node: KubeObject,
+    c: Record<string, any>,
+    st: ContainerStatus,
+    isInit: boolean,
+    cr: ContainerRuntime,
+    now: number,
+    events: PendingEvent[],
+    fieldPath: string,
+  ): Advance {
     const T = this.ctx.timings;
     const time = formatTime(now);
     const policy: string = pod.spec.restartPolicy ?? 'Always';
@@ -337,9 +347,14 @@ export class PodLifecycle implements Controller {
     const stop = (s: ContainerStatus) => (s.state.running ? terminatedStatus(s, 0, time, false) : s);
     const inits = (pod.status?.initContainerStatuses ?? []).map(stop);
     const mains = (pod.status?.containerStatuses ?? []).map(stop);
-    const failed = mains.some((s: ContainerStatus) => !s.state.terminated || s.state.terminated.exitCode !== 0);
+    const failed = mains.some((s: ContainerStatus) => s.state.terminated?.exitCode !== 0);
     const phase = failed ? 'Failed' : 'Succeeded';
-    const written = this.ctx.writeStatus(this.podType, pod, { ...(pod.status ?? {}), phase, conditions: podConditions(pod, phase, inits, mains, time), ...(inits.length ? { initContainerStatuses: inits } : {}), containerStatuses: mains }, MANAGER.kubelet);
+    const written = this.ctx.writeStatus(
+      this.podType,
+      pod,
+      { ...(pod.status ?? {}), phase, conditions: podConditions(pod, phase, inits, mains, time), ...(inits.length ? { initContainerStatuses: inits } : {}), containerStatuses: mains },
+      MANAGER.kubelet,
+    );
     if (!written) return;
     this.signalLogs(pod);
     this.writeLogs(pod, pod.status ?? {}, [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])], [...inits, ...mains], [], this.ctx.now());
@@ -354,7 +369,12 @@ export class PodLifecycle implements Controller {
       const spec = specs.find((c) => c.name === st.name);
       if (!spec) continue;
       const failures = events.filter((e) => e.reason === 'Unhealthy' && e.fieldPath?.endsWith(`{${st.name}}`)).map((e) => e.message);
-      for (const line of containerOutput(spec, previous.find((p) => p.name === st.name), st, failures)) {
+      for (const line of containerOutput(
+        spec,
+        previous.find((p) => p.name === st.name),
+        st,
+        failures,
+      )) {
         logs.write(pod.metadata.uid!, st.name, line.containerId, { time: now, text: line.text });
         if (line.end) logs.end(pod.metadata.uid!, line.containerId);
       }

@@ -9,7 +9,7 @@ import type { KubeObject, ResourceType } from '../types.ts';
 import type { Context, Controller } from './context.ts';
 import { MANAGER } from './context.ts';
 import { NAMESPACE_FINALIZER, NAMESPACE_NAME_LABEL } from './nodes.ts';
-import { formatTime, upsertCondition, type Condition } from './util.ts';
+import { type Condition, formatTime, upsertCondition } from './util.ts';
 
 export const DEFAULT_SERVICE_ACCOUNT = 'default';
 export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
@@ -79,7 +79,14 @@ export class NamespaceController implements Controller {
       this.ctx.create(cm, {
         apiVersion: 'v1',
         kind: 'ConfigMap',
-        metadata: { name: ROOT_CA_CONFIGMAP, namespace: name, annotations: { 'kubernetes.io/description': 'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.' } },
+        metadata: {
+          name: ROOT_CA_CONFIGMAP,
+          namespace: name,
+          annotations: {
+            'kubernetes.io/description':
+              'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.',
+          },
+        },
         data: { 'ca.crt': this.ctx.deps.caCertPem ?? PLACEHOLDER_CA_PEM },
       });
     }
@@ -107,7 +114,9 @@ export class NamespaceController implements Controller {
       type: 'NamespaceFinalizersRemaining',
       status: withFinalizers.length ? 'True' : 'False',
       reason: withFinalizers.length ? 'SomeFinalizersRemain' : 'ContentHasNoFinalizers',
-      message: withFinalizers.length ? `Some content in the namespace has finalizers remaining: ${[...new Set(withFinalizers.flatMap((o) => o.metadata.finalizers!))].join(', ')}` : 'All content-preserving finalizers finished',
+      message: withFinalizers.length
+        ? `Some content in the namespace has finalizers remaining: ${[...new Set(withFinalizers.flatMap((o) => o.metadata.finalizers!))].join(', ')}`
+        : 'All content-preserving finalizers finished',
       lastTransitionTime: time,
     });
     if (JSON.stringify(conditions) !== JSON.stringify(ns.status?.conditions ?? [])) this.ctx.writeStatus(rt, ns, { ...ns.status, conditions }, MANAGER.controllers);

@@ -2,10 +2,11 @@
  * The cluster's three nodes and its system namespaces, created at start when missing, so a
  * fresh sandbox looks like a small kind cluster to `kubectl get nodes,ns`.
  */
-import { nodePodCidr } from './ipam.ts';
+
+import type { KubeObject } from '../types.ts';
 import type { Context } from './context.ts';
 import { MANAGER } from './context.ts';
-import type { KubeObject } from '../types.ts';
+import { nodePodCidr } from './ipam.ts';
 import { formatTime } from './util.ts';
 
 export const NODE_NAMES = ['sandbox-node-1', 'sandbox-node-2', 'sandbox-node-3'] as const;

@@ -11,12 +11,12 @@
  * A pod event only queues the PDBs of its namespace, so a cluster without PDBs pays one map
  * lookup per pod event.
  */
-import { matchesLabelSelector, type LabelSelector } from '../selectors.ts';
+import { type LabelSelector, matchesLabelSelector } from '../selectors.ts';
 import type { StoreEvent } from '../store.ts';
 import type { KubeObject, ResourceType } from '../types.ts';
 import type { Context, Controller } from './context.ts';
 import { ExpectedPodCountError } from './errors.ts';
-import { canonicalJson, controllerRefOf, formatTime, isPodReady, keyOf, scaledValue, splitKey, upsertCondition, type Condition } from './util.ts';
+import { type Condition, canonicalJson, controllerRefOf, formatTime, isPodReady, keyOf, scaledValue, splitKey, upsertCondition } from './util.ts';
 
 const COMPONENT = 'controllermanager';
 export const DISRUPTION_ALLOWED = 'DisruptionAllowed';
@@ -108,7 +108,12 @@ export class PdbController implements Controller {
       scales.set(controller.uid, controller.replicas);
     }
     if (unmanaged.length) {
-      this.event(pdb, 'Warning', 'UnmanagedPods', `Pods selected by this PodDisruptionBudget (selector: ${JSON.stringify(pdb.spec?.selector)}) were found to be unmanaged. As a result, the status of the PDB cannot be calculated correctly, which may result in undefined behavior. To account for these pods please set ".spec.minAvailable" field of the PDB to an integer value.`);
+      this.event(
+        pdb,
+        'Warning',
+        'UnmanagedPods',
+        `Pods selected by this PodDisruptionBudget (selector: ${JSON.stringify(pdb.spec?.selector)}) were found to be unmanaged. As a result, the status of the PDB cannot be calculated correctly, which may result in undefined behavior. To account for these pods please set ".spec.minAvailable" field of the PDB to an integer value.`,
+      );
     }
     return [...scales.values()].reduce((a, b) => a + b, 0);
   }
@@ -129,7 +134,14 @@ export class PdbController implements Controller {
 
   /** Writes status with the DisruptionAllowed condition (apimeta.SetStatusCondition), when it changed. */
   private write(pdb: KubeObject, fields: Record<string, unknown>, allowed: boolean, reason: string, message: string): void {
-    const condition: Condition = { type: DISRUPTION_ALLOWED, status: allowed ? 'True' : 'False', observedGeneration: fields.observedGeneration ?? pdb.status?.observedGeneration, lastTransitionTime: formatTime(this.ctx.now()), reason, message };
+    const condition: Condition = {
+      type: DISRUPTION_ALLOWED,
+      status: allowed ? 'True' : 'False',
+      observedGeneration: fields.observedGeneration ?? pdb.status?.observedGeneration,
+      lastTransitionTime: formatTime(this.ctx.now()),
+      reason,
+      message,
+    };
     if (condition.observedGeneration === undefined) delete condition.observedGeneration;
     const status = { ...fields, conditions: upsertCondition(pdb.status?.conditions ?? [], condition) };
     delete (status as Record<string, unknown>).disruptedPods;

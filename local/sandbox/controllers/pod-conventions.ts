@@ -87,7 +87,10 @@ export function shellExitCode(argv: readonly string[]): number | undefined {
   if (!SHELLS.has(executable)) return undefined;
   const c = argv.indexOf('-c');
   if (c < 0) return undefined;
-  const script = argv.slice(c + 1).join(' ').trim();
+  const script = argv
+    .slice(c + 1)
+    .join(' ')
+    .trim();
   if (FAILING_EXECUTABLES.has(script)) return 1;
   const m = TRAILING_EXIT.exec(script);
   return m ? Number(m[1]) : undefined;

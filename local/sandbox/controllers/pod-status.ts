@@ -4,7 +4,7 @@
  */
 import type { KubeObject } from '../types.ts';
 import { imageID, normalizeImage, sha256 } from './pod-conventions.ts';
-import { upsertCondition, type Condition } from './util.ts';
+import { type Condition, upsertCondition } from './util.ts';
 
 export type ContainerState = { waiting?: { reason: string; message?: string }; running?: { startedAt: string }; terminated?: Terminated };
 export type Terminated = { exitCode: number; reason: string; message?: string; startedAt?: string; finishedAt: string; containerID?: string };

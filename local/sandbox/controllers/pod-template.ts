@@ -56,7 +56,15 @@ export function withPodDefaults(spec: Record<string, any>): Record<string, any> 
   out.tolerations ??= DEFAULT_TOLERATIONS.map((t) => ({ ...t }));
   const container = (c: Record<string, any>) => ({
     ...c,
-    imagePullPolicy: c.imagePullPolicy ?? (/:latest$|^[^:@]*$/.test(String(c.image ?? '').split('/').pop() ?? '') ? 'Always' : 'IfNotPresent'),
+    imagePullPolicy:
+      c.imagePullPolicy ??
+      (/:latest$|^[^:@]*$/.test(
+        String(c.image ?? '')
+          .split('/')
+          .pop() ?? '',
+      )
+        ? 'Always'
+        : 'IfNotPresent'),
     terminationMessagePath: c.terminationMessagePath ?? '/dev/termination-log',
     terminationMessagePolicy: c.terminationMessagePolicy ?? 'File',
     resources: c.resources ?? {},

@@ -16,19 +16,60 @@
  * `timings.probeSecondMs` each, so `initialDelaySeconds: 30` delays readiness by 300 ms at
  * the default scale of 10 ms per second.
  */
-import { parseImage, shellExitCode, SHELLS } from './pod-conventions.ts';
+import { parseImage, SHELLS, shellExitCode } from './pod-conventions.ts';
 import type { Timings } from './timings.ts';
 
 /** Tools found on the $PATH of common base images (busybox, alpine, debian, ubuntu, distroless debug). */
 export const STANDARD_TOOLS: ReadonlySet<string> = new Set([
   // shells
-  'sh', 'bash', 'ash', 'dash',
+  'sh',
+  'bash',
+  'ash',
+  'dash',
   // coreutils / busybox applets a probe typically runs
-  'true', 'false', 'test', '[', 'cat', 'ls', 'echo', 'printf', 'grep', 'stat', 'find', 'head', 'tail', 'wc', 'env', 'sleep', 'timeout', 'pgrep', 'pidof', 'ps', 'kill', 'id', 'date', 'sed', 'awk', 'cut', 'touch',
+  'true',
+  'false',
+  'test',
+  '[',
+  'cat',
+  'ls',
+  'echo',
+  'printf',
+  'grep',
+  'stat',
+  'find',
+  'head',
+  'tail',
+  'wc',
+  'env',
+  'sleep',
+  'timeout',
+  'pgrep',
+  'pidof',
+  'ps',
+  'kill',
+  'id',
+  'date',
+  'sed',
+  'awk',
+  'cut',
+  'touch',
   // network checks
-  'wget', 'curl', 'nc', 'nslookup', 'netstat', 'ss', 'grpc_health_probe',
+  'wget',
+  'curl',
+  'nc',
+  'nslookup',
+  'netstat',
+  'ss',
+  'grpc_health_probe',
   // language runtimes that application images are built on
-  'python', 'python3', 'node', 'java', 'perl', 'ruby', 'php',
+  'python',
+  'python3',
+  'node',
+  'java',
+  'perl',
+  'ruby',
+  'php',
 ]);
 
 /**
@@ -72,7 +113,28 @@ const IMAGE_DIRECTORIES: readonly string[] = ['/usr/local/bin/', '/usr/local/sbi
 const COMMAND_PREFIXES: ReadonlySet<string> = new Set(['exec', 'command', '!']);
 /** A plain word: anything else (quotes, $, (, {, keywords) is left to the shell and trusted. */
 const PLAIN_WORD = /^[A-Za-z0-9_./+-]+$/;
-const SHELL_KEYWORDS: ReadonlySet<string> = new Set(['if', 'for', 'while', 'until', 'case', 'set', 'export', 'cd', 'exit', 'return', 'source', '.', ':', 'eval', 'read', 'trap', 'ulimit', 'umask', 'wait', 'type']);
+const SHELL_KEYWORDS: ReadonlySet<string> = new Set([
+  'if',
+  'for',
+  'while',
+  'until',
+  'case',
+  'set',
+  'export',
+  'cd',
+  'exit',
+  'return',
+  'source',
+  '.',
+  ':',
+  'eval',
+  'read',
+  'trap',
+  'ulimit',
+  'umask',
+  'wait',
+  'type',
+]);
 /** Separators after which the script's status no longer depends on its first command. */
 const SEQUENCE = /;|\|\||\||&(?!&)|\n/;
 const ENV_ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
@@ -105,10 +167,16 @@ export function scriptCommand(argv: readonly string[]): string | undefined {
   if (!argv[0] || !SHELLS.has(argv[0])) return undefined;
   const c = argv.indexOf('-c');
   if (c < 0) return undefined;
-  const script = argv.slice(c + 1).join(' ').trim();
+  const script = argv
+    .slice(c + 1)
+    .join(' ')
+    .trim();
   const first = script.split('&&')[0]!;
   if (SEQUENCE.test(first)) return undefined;
-  const words = first.trim().split(/\s+/).filter((w) => !ENV_ASSIGNMENT.test(w));
+  const words = first
+    .trim()
+    .split(/\s+/)
+    .filter((w) => !ENV_ASSIGNMENT.test(w));
   while (words.length && COMMAND_PREFIXES.has(words[0]!)) words.shift();
   const word = words[0];
   if (!word || !PLAIN_WORD.test(word) || SHELL_KEYWORDS.has(word)) return undefined;

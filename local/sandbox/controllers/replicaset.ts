@@ -10,7 +10,22 @@ import type { StoreEvent } from '../store.ts';
 import type { KubeObject, ResourceType } from '../types.ts';
 import type { Context, Controller } from './context.ts';
 import { podFromTemplate } from './pod-template.ts';
-import { canonicalJson, controllerRefOf, formatTime, getCondition, int, isPodActive, isPodAvailable, isPodReady, keyOf, labelsMatchTemplate, msUntilAvailable, removeCondition, setCondition, splitKey } from './util.ts';
+import {
+  canonicalJson,
+  controllerRefOf,
+  formatTime,
+  getCondition,
+  int,
+  isPodActive,
+  isPodAvailable,
+  isPodReady,
+  keyOf,
+  labelsMatchTemplate,
+  msUntilAvailable,
+  removeCondition,
+  setCondition,
+  splitKey,
+} from './util.ts';
 
 const COMPONENT = 'replicaset-controller';
 /** controller.SlowStartInitialBatchSize and the replica set's burstReplicas. */
@@ -123,7 +138,7 @@ export class ReplicaSetController implements Controller {
 function deletionOrder(a: KubeObject, b: KubeObject): number {
   const assigned = (p: KubeObject) => (p.spec?.nodeName ? 1 : 0);
   if (assigned(a) !== assigned(b)) return assigned(a) - assigned(b);
-  const phaseRank = (p: KubeObject) => ({ Pending: 0, Unknown: 1, Running: 2 } as Record<string, number>)[p.status?.phase ?? 'Pending'] ?? 0;
+  const phaseRank = (p: KubeObject) => (({ Pending: 0, Unknown: 1, Running: 2 }) as Record<string, number>)[p.status?.phase ?? 'Pending'] ?? 0;
   if (phaseRank(a) !== phaseRank(b)) return phaseRank(a) - phaseRank(b);
   const ready = (p: KubeObject) => (isPodReady(p) ? 1 : 0);
   if (ready(a) !== ready(b)) return ready(a) - ready(b);

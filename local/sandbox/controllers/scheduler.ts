@@ -13,8 +13,7 @@ export function nodeMatches(pod: KubeObject, node: KubeObject): boolean {
   if (getCondition(node.status, 'Ready')?.status !== 'True') return false;
   const labels: Record<string, string> = node.metadata.labels ?? {};
   for (const [k, v] of Object.entries<string>(pod.spec?.nodeSelector ?? {})) if (labels[k] !== v) return false;
-  const terms: { matchExpressions?: Requirement[]; matchFields?: Requirement[] }[] | undefined =
-    pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  const terms: { matchExpressions?: Requirement[]; matchFields?: Requirement[] }[] | undefined = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
   if (terms && terms.length > 0) {
     const fields: Record<string, string> = { 'metadata.name': node.metadata.name! };
     const ok = terms.some((t) => (t.matchExpressions ?? []).every((r) => requirementMatches(labels, r)) && (t.matchFields ?? []).every((r) => requirementMatches(fields, r)));
@@ -24,7 +23,7 @@ export function nodeMatches(pod: KubeObject, node: KubeObject): boolean {
 }
 
 function requirementMatches(values: Record<string, string>, r: Requirement): boolean {
-  const has = Object.prototype.hasOwnProperty.call(values, r.key);
+  const has = Object.hasOwn(values, r.key);
   const value = values[r.key];
   switch (r.operator) {
     case 'In':

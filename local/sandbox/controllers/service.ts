@@ -137,7 +137,11 @@ export class ServiceController implements Controller {
       const existing = this.ctx.cluster.tryGet(this.endpointsType, svc.metadata.namespace, svc.metadata.name!);
       if (!existing) this.ctx.create(this.endpointsType, desired);
       else if (canonicalJson(existing.subsets ?? []) !== canonicalJson(desired.subsets ?? []) || canonicalJson(existing.metadata.labels ?? {}) !== canonicalJson(desired.metadata.labels ?? {})) {
-        this.ctx.writeObject(this.endpointsType, { ...existing, metadata: { ...existing.metadata, labels: desired.metadata.labels, annotations: desired.metadata.annotations }, subsets: desired.subsets });
+        this.ctx.writeObject(this.endpointsType, {
+          ...existing,
+          metadata: { ...existing.metadata, labels: desired.metadata.labels, annotations: desired.metadata.annotations },
+          subsets: desired.subsets,
+        });
       }
     }
     if (this.sliceType && this.sliceKey) {

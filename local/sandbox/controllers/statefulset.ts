@@ -137,7 +137,12 @@ export class StatefulSetController implements Controller {
     this.ctx.create(pvcType, {
       apiVersion: 'v1',
       kind: 'PersistentVolumeClaim',
-      metadata: { name: claimName, namespace: set.metadata.namespace, labels: { ...(set.spec?.selector?.matchLabels ?? {}), ...(claim.metadata?.labels ?? {}) }, ...(claim.metadata?.annotations ? { annotations: claim.metadata.annotations } : {}) },
+      metadata: {
+        name: claimName,
+        namespace: set.metadata.namespace,
+        labels: { ...(set.spec?.selector?.matchLabels ?? {}), ...(claim.metadata?.labels ?? {}) },
+        ...(claim.metadata?.annotations ? { annotations: claim.metadata.annotations } : {}),
+      },
       spec: structuredClone(claim.spec ?? {}),
     });
     this.ctx.events.record(set, 'Normal', 'SuccessfulCreate', `create Claim ${claimName} Pod ${podName} in StatefulSet ${set.metadata.name} success`, { component: COMPONENT });

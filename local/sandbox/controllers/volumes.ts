@@ -76,7 +76,14 @@ export class VolumeController implements Controller {
           storageClassName: storageClass,
           volumeMode: pvc.spec?.volumeMode ?? 'Filesystem',
           hostPath: { path: `/var/local-path-provisioner/${volumeName}_${pvc.metadata.namespace}_${pvc.metadata.name}`, type: 'DirectoryOrCreate' },
-          claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: pvc.metadata.namespace, name: pvc.metadata.name, uid: pvc.metadata.uid, resourceVersion: pvc.metadata.resourceVersion },
+          claimRef: {
+            apiVersion: 'v1',
+            kind: 'PersistentVolumeClaim',
+            namespace: pvc.metadata.namespace,
+            name: pvc.metadata.name,
+            uid: pvc.metadata.uid,
+            resourceVersion: pvc.metadata.resourceVersion,
+          },
         },
       });
       this.ctx.events.record(pvc, 'Normal', 'ProvisioningSucceeded', `Successfully provisioned volume ${volumeName}`, { component: `${PROVISIONER}_sandbox` });
@@ -86,7 +93,12 @@ export class VolumeController implements Controller {
       ...pvc,
       metadata: {
         ...pvc.metadata,
-        annotations: { ...(pvc.metadata.annotations ?? {}), 'pv.kubernetes.io/bind-completed': 'yes', 'pv.kubernetes.io/bound-by-controller': 'yes', 'volume.kubernetes.io/storage-provisioner': PROVISIONER },
+        annotations: {
+          ...(pvc.metadata.annotations ?? {}),
+          'pv.kubernetes.io/bind-completed': 'yes',
+          'pv.kubernetes.io/bound-by-controller': 'yes',
+          'volume.kubernetes.io/storage-provisioner': PROVISIONER,
+        },
       },
       spec: { ...pvc.spec, storageClassName: storageClass, volumeName, volumeMode: pvc.spec?.volumeMode ?? 'Filesystem' },
     });

@@ -12,7 +12,7 @@
  * typo still reads as a typo.
  */
 import type { Cluster } from '../cluster.ts';
-import { ApiError, badRequest } from '../errors.ts';
+import { type ApiError, badRequest } from '../errors.ts';
 import type { ResourceType } from '../types.ts';
 
 const CONNECT_SUBRESOURCES: Record<string, string> = { exec: 'exec', attach: 'attach', portforward: 'port-forward', proxy: 'proxy' };

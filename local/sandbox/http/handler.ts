@@ -7,16 +7,16 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, forbidden, pathNotFound, unauthorized } from '../errors.ts';
-import { checkFaultRules, FaultSpecError, type FaultInjector } from '../faults.ts';
+import { checkFaultRules, type FaultInjector, FaultSpecError } from '../faults.ts';
 import type { RequestAttributes, UserInfo } from '../types.ts';
 import { decodeBody, readBody } from './body.ts';
-import type { AuthPort, DurabilityPort, RegistryPort } from './ports.ts';
 import { connectAction, refuseConnect } from './connect.ts';
 import { impersonate } from './impersonation.ts';
-import { isPodLogs, servePodLogs, type PodLogsDeps } from './pod-logs.ts';
-import { resolveRequestInfo, type RequestInfo } from './request-info.ts';
-import { logRequest, logServerError, startTrace, type RequestTrace, type SandboxLogger } from './request-log.ts';
-import { isDryRun, ResourceHandlers } from './resources.ts';
+import { isPodLogs, type PodLogsDeps, servePodLogs } from './pod-logs.ts';
+import type { AuthPort, DurabilityPort, RegistryPort } from './ports.ts';
+import { type RequestInfo, resolveRequestInfo } from './request-info.ts';
+import { logRequest, logServerError, type RequestTrace, type SandboxLogger, startTrace } from './request-log.ts';
+import { isDryRun, type ResourceHandlers } from './resources.ts';
 import { sendError, sendJson } from './respond.ts';
 
 const HEALTH_PATHS = new Set(['/healthz', '/livez', '/readyz']);

@@ -45,5 +45,12 @@ export function impersonate(req: IncomingMessage, user: UserInfo, auth: AuthPort
 
 function header(req: IncomingMessage, name: string): string[] {
   const value = req.headers[name];
-  return value === undefined ? [] : Array.isArray(value) ? value : value.split(',').map((v) => v.trim()).filter(Boolean);
+  return value === undefined
+    ? []
+    : Array.isArray(value)
+      ? value
+      : value
+          .split(',')
+          .map((v) => v.trim())
+          .filter(Boolean);
 }

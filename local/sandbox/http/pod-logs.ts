@@ -45,7 +45,15 @@ export function servePodLogs(deps: PodLogsDeps, req: IncomingMessage, res: Serve
   const format = (line: LogLine) => (options.timestamps ? `${formatLogTime(line.time)} ${line.text}\n` : `${line.text}\n`);
 
   if (!options.follow) {
-    return sendText(res, limit(select(deps.logs.read(pod.metadata.uid!, containerId) ?? []).map(format).join(''), options.limitBytes));
+    return sendText(
+      res,
+      limit(
+        select(deps.logs.read(pod.metadata.uid!, containerId) ?? [])
+          .map(format)
+          .join(''),
+        options.limitBytes,
+      ),
+    );
   }
   res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
   let budget = options.limitBytes ?? Infinity;

@@ -43,8 +43,16 @@ const SELECTOR_DOC = 'A label query over pods that should match the replica coun
 function templateColumns(template: (o: KubeObject) => any, selector: ((o: KubeObject) => string) | false = (o) => formatLabelSelector(o.spec?.selector)): Column[] {
   const containers = (o: KubeObject): any[] => template(o)?.spec?.containers ?? [];
   return [
-    wide('Containers', CONTAINERS_DOC, (o) => containers(o).map((c) => c.name).join(',')),
-    wide('Images', IMAGES_DOC, (o) => containers(o).map((c) => c.image).join(',')),
+    wide('Containers', CONTAINERS_DOC, (o) =>
+      containers(o)
+        .map((c) => c.name)
+        .join(','),
+    ),
+    wide('Images', IMAGES_DOC, (o) =>
+      containers(o)
+        .map((c) => c.image)
+        .join(','),
+    ),
     ...(selector ? [wide('Selector', SELECTOR_DOC, selector)] : []),
   ];
 }
@@ -115,12 +123,7 @@ export const PRINTERS: Record<string, Column[]> = {
     // printDeployment uses selector.String() as it is: an empty selector prints empty.
     ...templateColumns(podTemplate, (o) => labelSelectorString(o.spec?.selector)),
   ],
-  StatefulSet: [
-    nameColumn,
-    col('Ready', 'Number of the pod with ready state', (o) => `${int(o.status?.readyReplicas)}/${int(o.spec?.replicas)}`),
-    ageColumn,
-    ...templateColumns(podTemplate, false),
-  ],
+  StatefulSet: [nameColumn, col('Ready', 'Number of the pod with ready state', (o) => `${int(o.status?.readyReplicas)}/${int(o.spec?.replicas)}`), ageColumn, ...templateColumns(podTemplate, false)],
   Job: [
     nameColumn,
     col('Status', 'Status of the job.', jobStatus),
@@ -137,7 +140,10 @@ export const PRINTERS: Record<string, Column[]> = {
     col('Active', 'A list of pointers to currently running jobs.', (o) => count(o.status?.active), 'integer'),
     col('Last Schedule', 'Information when was the last time the job was successfully scheduled.', (o, now) => (o.status?.lastScheduleTime ? age(o.status.lastScheduleTime, now) : '<none>')),
     ageColumn,
-    ...templateColumns((o) => o.spec?.jobTemplate?.spec?.template, (o) => formatLabelSelector(o.spec?.jobTemplate?.spec?.selector)),
+    ...templateColumns(
+      (o) => o.spec?.jobTemplate?.spec?.template,
+      (o) => formatLabelSelector(o.spec?.jobTemplate?.spec?.selector),
+    ),
   ],
   Service: [
     nameColumn,
@@ -166,8 +172,18 @@ export const PRINTERS: Record<string, Column[]> = {
   EndpointSlice: [
     nameColumn,
     col('AddressType', 'addressType specifies the type of address carried by this EndpointSlice.', (o) => o.addressType ?? ''),
-    col('Ports', 'ports specifies the list of network ports exposed by each endpoint in this slice.', (o) => listWithMore((o.ports ?? []).map((p: any) => (p.port !== undefined && p.port !== null ? String(p.port) : (p.name ?? '*'))), 3)),
-    col('Endpoints', 'endpoints is a list of unique endpoints in this slice.', (o) => listWithMore((o.endpoints ?? []).flatMap((e: any) => e.addresses ?? []), 3)),
+    col('Ports', 'ports specifies the list of network ports exposed by each endpoint in this slice.', (o) =>
+      listWithMore(
+        (o.ports ?? []).map((p: any) => (p.port !== undefined && p.port !== null ? String(p.port) : (p.name ?? '*'))),
+        3,
+      ),
+    ),
+    col('Endpoints', 'endpoints is a list of unique endpoints in this slice.', (o) =>
+      listWithMore(
+        (o.endpoints ?? []).flatMap((e: any) => e.addresses ?? []),
+        3,
+      ),
+    ),
     ageColumn,
   ],
   Node: [
@@ -185,9 +201,13 @@ export const PRINTERS: Record<string, Column[]> = {
   Event: [
     col('Last Seen', 'The time at which the most recent occurrence of this event was recorded.', (o, now) => eventTimes(o, now).last),
     col('Type', 'Type of this event (Normal, Warning), new types could be added in the future', (o) => o.type ?? ''),
-    col('Reason', 'This should be a short, machine understandable string that gives the reason for the transition into the object\'s current status.', (o) => o.reason ?? ''),
+    col('Reason', "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.", (o) => o.reason ?? ''),
     col('Object', 'The object that this event is about.', eventTarget),
-    wide('Subobject', 'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement.', (o) => (o.involvedObject ?? o.regarding)?.fieldPath ?? ''),
+    wide(
+      'Subobject',
+      'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement.',
+      (o) => (o.involvedObject ?? o.regarding)?.fieldPath ?? '',
+    ),
     wide('Source', 'The component reporting this event. Should be a short machine understandable string.', eventSource),
     col('Message', 'A human-readable description of the status of this operation.', (o) => String(o.message ?? o.note ?? '').trim()),
     wide('First Seen', 'The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)', (o, now) => eventTimes(o, now).first),
@@ -195,8 +215,17 @@ export const PRINTERS: Record<string, Column[]> = {
     { ...wide('Name', NAME_DOC, (o) => o.metadata.name), format: 'name' },
   ],
   Namespace: [nameColumn, col('Status', 'The status of the namespace', (o) => o.status?.phase ?? ''), ageColumn],
-  Secret: [nameColumn, col('Type', 'Used to facilitate programmatic handling of secret data.', (o) => o.type ?? ''), col('Data', 'Data contains the secret data.', (o) => new Set([...Object.keys(o.data ?? {}), ...Object.keys(o.stringData ?? {})]).size), ageColumn],
-  ServiceAccount: [nameColumn, col('Secrets', 'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.', (o) => count(o.secrets)), ageColumn],
+  Secret: [
+    nameColumn,
+    col('Type', 'Used to facilitate programmatic handling of secret data.', (o) => o.type ?? ''),
+    col('Data', 'Data contains the secret data.', (o) => new Set([...Object.keys(o.data ?? {}), ...Object.keys(o.stringData ?? {})]).size),
+    ageColumn,
+  ],
+  ServiceAccount: [
+    nameColumn,
+    col('Secrets', 'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.', (o) => count(o.secrets)),
+    ageColumn,
+  ],
   ConfigMap: [nameColumn, col('Data', 'Data contains the configuration data.', (o) => count(o.data) + count(o.binaryData)), ageColumn],
   PersistentVolume: [
     nameColumn,
@@ -204,7 +233,9 @@ export const PRINTERS: Record<string, Column[]> = {
     col('Access Modes', 'accessModes contains all ways the volume can be mounted.', (o) => accessModes(o.spec?.accessModes)),
     col('Reclaim Policy', 'persistentVolumeReclaimPolicy defines what happens to a persistent volume when released from its claim.', (o) => o.spec?.persistentVolumeReclaimPolicy ?? ''),
     col('Status', 'phase indicates if a volume is available, bound to a claim, or released by a claim.', (o) => (o.metadata.deletionTimestamp ? 'Terminating' : (o.status?.phase ?? ''))),
-    col('Claim', 'claimRef is part of a bi-directional binding between PersistentVolume and PersistentVolumeClaim.', (o) => (o.spec?.claimRef ? `${o.spec.claimRef.namespace ?? ''}/${o.spec.claimRef.name ?? ''}` : '')),
+    col('Claim', 'claimRef is part of a bi-directional binding between PersistentVolume and PersistentVolumeClaim.', (o) =>
+      o.spec?.claimRef ? `${o.spec.claimRef.namespace ?? ''}/${o.spec.claimRef.name ?? ''}` : '',
+    ),
     col('StorageClass', 'StorageClass of the pv', storageClassOf),
     col('VolumeAttributesClass', 'VolumeAttributesClass of the pv', (o) => o.spec?.volumeAttributesClassName ?? '<unset>'),
     col('Reason', 'reason is a brief CamelCase string that describes any failure and is meant for machine parsing and tidy display in the CLI.', (o) => o.status?.reason ?? ''),
@@ -231,9 +262,15 @@ export const PRINTERS: Record<string, Column[]> = {
   ],
   HorizontalPodAutoscaler: [
     nameColumn,
-    col('Reference', 'reference to scaled resource; horizontal pod autoscaler will learn the current resource consumption and will set the desired number of pods by using its Scale subresource.', (o) => `${o.spec?.scaleTargetRef?.kind ?? ''}/${o.spec?.scaleTargetRef?.name ?? ''}`),
+    col(
+      'Reference',
+      'reference to scaled resource; horizontal pod autoscaler will learn the current resource consumption and will set the desired number of pods by using its Scale subresource.',
+      (o) => `${o.spec?.scaleTargetRef?.kind ?? ''}/${o.spec?.scaleTargetRef?.name ?? ''}`,
+    ),
     col('Targets', 'metrics contains the specifications for which to use to calculate the desired replica count.', hpaTargets),
-    col('MinPods', 'minReplicas is the lower limit for the number of replicas to which the autoscaler can scale down.', (o) => (o.spec?.minReplicas !== undefined ? String(o.spec.minReplicas) : '<unset>')),
+    col('MinPods', 'minReplicas is the lower limit for the number of replicas to which the autoscaler can scale down.', (o) =>
+      o.spec?.minReplicas !== undefined ? String(o.spec.minReplicas) : '<unset>',
+    ),
     col('MaxPods', 'maxReplicas is the upper limit for the number of pods that can be set by the autoscaler; cannot be smaller than MinReplicas.', (o) => int(o.spec?.maxReplicas)),
     col('Replicas', 'currentReplicas is current number of replicas of pods managed by this autoscaler.', (o) => int(o.status?.currentReplicas)),
     ageColumn,
@@ -246,7 +283,9 @@ export const PRINTERS: Record<string, Column[]> = {
     ageColumn,
     col('SignerName', 'Requested signer for the request.', (o) => o.spec?.signerName || '<none>'),
     col('Requestor', 'Base64-encoded PKCS#10 CSR data', (o) => o.spec?.username ?? ''),
-    col('RequestedDuration', 'expirationSeconds is the requested duration of validity of the issued certificate.', (o) => (o.spec?.expirationSeconds !== undefined ? humanDuration(o.spec.expirationSeconds * 1000) : '<none>')),
+    col('RequestedDuration', 'expirationSeconds is the requested duration of validity of the issued certificate.', (o) =>
+      o.spec?.expirationSeconds !== undefined ? humanDuration(o.spec.expirationSeconds * 1000) : '<none>',
+    ),
     col('Condition', 'Conditions applied to the request, such as approval or denial.', csrCondition),
   ],
   ClusterTrustBundle: [nameColumn, col('SignerName', 'signerName indicates the associated signer, if any.', (o) => o.spec?.signerName || '<none>')],
@@ -286,12 +325,21 @@ export const PRINTERS: Record<string, Column[]> = {
   PriorityClass: [
     nameColumn,
     col('Value', 'value represents the integer value of this priority class.', (o) => int(o.value), 'integer'),
-    col('Global-Default', 'globalDefault specifies whether this PriorityClass should be considered as the default priority for pods that do not have any priority class.', (o) => o.globalDefault ?? false, 'boolean'),
+    col(
+      'Global-Default',
+      'globalDefault specifies whether this PriorityClass should be considered as the default priority for pods that do not have any priority class.',
+      (o) => o.globalDefault ?? false,
+      'boolean',
+    ),
     ageColumn,
     // Not priority 1 in printers.go, though printed only "wide": the server always prints wide.
     col('PreemptionPolicy', 'preemptionPolicy is the Policy for preempting pods with lower priority.', (o) => o.preemptionPolicy ?? ''),
   ],
-  RuntimeClass: [nameColumn, col('Handler', 'handler specifies the underlying runtime and configuration that the CRI implementation will use to handle pods of this class.', (o) => o.handler ?? ''), ageColumn],
+  RuntimeClass: [
+    nameColumn,
+    col('Handler', 'handler specifies the underlying runtime and configuration that the CRI implementation will use to handle pods of this class.', (o) => o.handler ?? ''),
+    ageColumn,
+  ],
   VolumeAttachment: [
     nameColumn,
     { ...col('Attacher', 'attacher indicates the name of the volume driver that MUST handle this request.', (o) => o.spec?.attacher ?? ''), format: 'name' },
@@ -306,15 +354,26 @@ export const PRINTERS: Record<string, Column[]> = {
     col('AttachRequired', 'attachRequired indicates this CSI volume driver requires an attach operation.', (o) => o.spec?.attachRequired ?? true, 'boolean'),
     col('PodInfoOnMount', 'podInfoOnMount indicates this CSI volume driver requires additional pod information during mount operations.', (o) => o.spec?.podInfoOnMount ?? false, 'boolean'),
     col('StorageCapacity', 'storageCapacity indicates that the CSI volume driver wants pod scheduling to consider the storage capacity.', (o) => o.spec?.storageCapacity ?? false, 'boolean'),
-    col('TokenRequests', 'tokenRequests indicates the CSI driver needs pods\' service account tokens it is mounting volume for to do necessary authentication.', (o) => (o.spec?.tokenRequests ? o.spec.tokenRequests.map((t: any) => t.audience).join(',') : '<unset>')),
-    col('RequiresRepublish', 'requiresRepublish indicates the CSI driver wants `NodePublishVolume` being periodically called to reflect any possible change in the mounted volume.', (o) => o.spec?.requiresRepublish ?? false, 'boolean'),
+    col('TokenRequests', "tokenRequests indicates the CSI driver needs pods' service account tokens it is mounting volume for to do necessary authentication.", (o) =>
+      o.spec?.tokenRequests ? o.spec.tokenRequests.map((t: any) => t.audience).join(',') : '<unset>',
+    ),
+    col(
+      'RequiresRepublish',
+      'requiresRepublish indicates the CSI driver wants `NodePublishVolume` being periodically called to reflect any possible change in the mounted volume.',
+      (o) => o.spec?.requiresRepublish ?? false,
+      'boolean',
+    ),
     col('Modes', 'volumeLifecycleModes defines what kind of volumes this CSI volume driver supports.', (o) => (o.spec?.volumeLifecycleModes ?? []).join(',') || '<none>'),
     ageColumn,
   ],
   CSIStorageCapacity: [
     nameColumn,
     col('StorageClassName', 'storageClassName represents the name of the StorageClass that the reported capacity applies to.', (o) => o.storageClassName ?? ''),
-    col('Capacity', 'capacity is the value reported by the CSI driver in its GetCapacityResponse for a GetCapacityRequest with topology and parameters that match the previous fields.', (o) => o.capacity ?? '<unset>'),
+    col(
+      'Capacity',
+      'capacity is the value reported by the CSI driver in its GetCapacityResponse for a GetCapacityRequest with topology and parameters that match the previous fields.',
+      (o) => o.capacity ?? '<unset>',
+    ),
   ],
   MutatingWebhookConfiguration: [nameColumn, col('Webhooks', 'Webhooks indicates the number of webhooks registered in this configuration', (o) => count(o.webhooks), 'integer'), ageColumn],
   ValidatingWebhookConfiguration: [nameColumn, col('Webhooks', 'Webhooks indicates the number of webhooks registered in this configuration', (o) => count(o.webhooks), 'integer'), ageColumn],
@@ -333,10 +392,18 @@ export const PRINTERS: Record<string, Column[]> = {
   PriorityLevelConfiguration: [
     nameColumn,
     col('Type', '`type` indicates whether this priority level is subject to limitation on request execution.', (o) => o.spec?.type ?? ''),
-    col('NominalConcurrencyShares', '`nominalConcurrencyShares` (NCS) contributes to the computation of the NominalConcurrencyLimit (NominalCL) of this level.', (o) => o.spec?.limited?.nominalConcurrencyShares ?? '<none>'),
+    col(
+      'NominalConcurrencyShares',
+      '`nominalConcurrencyShares` (NCS) contributes to the computation of the NominalConcurrencyLimit (NominalCL) of this level.',
+      (o) => o.spec?.limited?.nominalConcurrencyShares ?? '<none>',
+    ),
     col('Queues', '`queues` is the number of queues for this priority level.', (o) => (o.spec?.limited ? (o.spec.limited.limitResponse?.queuing?.queues ?? '<none>') : '<none>')),
-    col('HandSize', '`handSize` is a small positive number that configures the shuffle sharding of requests into queues.', (o) => (o.spec?.limited ? (o.spec.limited.limitResponse?.queuing?.handSize ?? '<none>') : '<none>')),
-    col('QueueLengthLimit', '`queueLengthLimit` is the maximum number of requests allowed to be waiting in a given queue of this priority level at a time.', (o) => (o.spec?.limited ? (o.spec.limited.limitResponse?.queuing?.queueLengthLimit ?? '<none>') : '<none>')),
+    col('HandSize', '`handSize` is a small positive number that configures the shuffle sharding of requests into queues.', (o) =>
+      o.spec?.limited ? (o.spec.limited.limitResponse?.queuing?.handSize ?? '<none>') : '<none>',
+    ),
+    col('QueueLengthLimit', '`queueLengthLimit` is the maximum number of requests allowed to be waiting in a given queue of this priority level at a time.', (o) =>
+      o.spec?.limited ? (o.spec.limited.limitResponse?.queuing?.queueLengthLimit ?? '<none>') : '<none>',
+    ),
     ageColumn,
   ],
   DeviceClass: [nameColumn, ageColumn],
@@ -569,7 +636,10 @@ function servicePorts(o: KubeObject): string {
 /** formatHosts: up to three hosts, `*` when no rule names one. */
 function ingressHosts(o: KubeObject): string {
   const rules: any[] = o.spec?.rules ?? [];
-  const hosts = rules.slice(0, 3).map((r) => r.host).filter(Boolean);
+  const hosts = rules
+    .slice(0, 3)
+    .map((r) => r.host)
+    .filter(Boolean);
   if (hosts.length === 0) return '*';
   return rules.length > 3 ? `${hosts.join(',')} + ${rules.length - 3} more...` : hosts.join(',');
 }

@@ -9,9 +9,9 @@ import { apiVersionOf, type KubeObject, type ResourceType, type UserInfo } from 
 import { decodeBody, mediaType, readBody } from './body.ts';
 import type { PatchType, VirtualPort, WritePort } from './ports.ts';
 import type { RequestInfo } from './request-info.ts';
-import { reply, warningHeaders, type Reply } from './respond.ts';
+import { type Reply, reply, warningHeaders } from './respond.ts';
+import { listToTable, objectToTable, type PrinterColumn, wantsTable } from './tables.ts';
 import { serveWatch } from './watch.ts';
-import { listToTable, objectToTable, wantsTable, type PrinterColumn } from './tables.ts';
 
 const PATCH_TYPES: Record<string, PatchType> = {
   'application/json-patch+json': 'json',
@@ -131,7 +131,7 @@ export class ResourceHandlers {
     const body = (await this.readObject(r)) as KubeObject;
     if (info.subresource === 'scale') return this.writeScale(r, body);
     const old = this.cluster.get(rt, info.namespace, info.name!);
-    const validation = info.subresource === 'status' ? 'Ignore' : query.get('fieldValidation') ?? '';
+    const validation = info.subresource === 'status' ? 'Ignore' : (query.get('fieldValidation') ?? '');
     const { object, warnings } = this.writes.validate(rt, body, validation, old);
     const updated = this.cluster.update(rt, info.namespace, info.name!, object, { ...this.writeOptions(query), subresource: info.subresource });
     return reply(200, updated.object, warningHeaders(warnings));
@@ -173,7 +173,7 @@ export class ResourceHandlers {
       next = this.writes.patch(rt, current, type, patch);
     }
     // Apply rejected unknown fields already; status writes ignore them as the real server does.
-    const validation = info.subresource === 'status' || type === 'apply' ? 'Ignore' : query.get('fieldValidation') ?? '';
+    const validation = info.subresource === 'status' || type === 'apply' ? 'Ignore' : (query.get('fieldValidation') ?? '');
     const { object, warnings } = this.writes.validate(rt, next, validation, current);
     const updated = this.cluster.update(rt, info.namespace, info.name!, object, {
       dryRun: isDryRun(query),
@@ -216,7 +216,11 @@ export class ResourceHandlers {
     }
     const current = this.cluster.get(rt, info.namespace, info.name!);
     if (scale.metadata?.resourceVersion && scale.metadata.resourceVersion !== current.metadata.resourceVersion) {
-      throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${rt.group ? `${rt.plural}.${rt.group}` : rt.plural} "${info.name}": the object has been modified; please apply your changes to the latest version and try again`);
+      throw new ApiError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${rt.group ? `${rt.plural}.${rt.group}` : rt.plural} "${info.name}": the object has been modified; please apply your changes to the latest version and try again`,
+      );
     }
     const next = { ...current, metadata: { ...current.metadata }, spec: { ...current.spec, replicas } };
     const updated = this.cluster.update(rt, info.namespace, info.name!, next, { dryRun: isDryRun(query), fieldManager: query.get('fieldManager') ?? defaultManager(r.req) });
@@ -233,7 +237,8 @@ export class ResourceHandlers {
     const raw = await readBody(r.req);
     const body = raw.length ? (decodeBody(raw, r.req.headers['content-type'] ?? 'application/json') as Record<string, any>) : {};
     const policy = r.query.get('propagationPolicy') ?? body.propagationPolicy ?? (body.orphanDependents === true ? 'Orphan' : undefined);
-    if (policy && !['Background', 'Foreground', 'Orphan'].includes(policy)) throw badRequest(`propagationPolicy: Unsupported value: "${policy}": supported values: "Background", "Foreground", "Orphan"`);
+    if (policy && !['Background', 'Foreground', 'Orphan'].includes(policy))
+      throw badRequest(`propagationPolicy: Unsupported value: "${policy}": supported values: "Background", "Foreground", "Orphan"`);
     return {
       dryRun: isDryRun(r.query) || (Array.isArray(body.dryRun) && body.dryRun.includes('All')),
       propagationPolicy: policy,
@@ -265,7 +270,11 @@ function scaleResource(rt: ResourceType): ResourceType {
 /** The autoscaling/v1 Scale view of a workload. */
 export function scaleOf(object: KubeObject): KubeObject {
   const selector = object.spec?.selector;
-  const selectorString = selector?.matchLabels ? Object.entries(selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',') : '';
+  const selectorString = selector?.matchLabels
+    ? Object.entries(selector.matchLabels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',')
+    : '';
   return {
     kind: 'Scale',
     apiVersion: SCALE_API_VERSION,

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { KubeObject, ResourceType } from '../types.ts';
-import { age, ageColumn, DEFAULT_COLUMNS, nameColumn, PRINTERS, type Column } from './printers.ts';
+import { age, ageColumn, type Column, DEFAULT_COLUMNS, nameColumn, PRINTERS } from './printers.ts';
 
 export function wantsTable(req: IncomingMessage): boolean {
   return /as=Table/.test(req.headers.accept ?? '');
@@ -41,7 +41,11 @@ function customColumns(printerColumns: PrinterColumn[]): Column[] {
 /** The subset of JSONPath printer columns use: `.a.b`, `.a[0]`, `.a[?(@.type=="Ready")].status`. */
 export function evaluateJsonPath(object: unknown, path: string): unknown {
   let values: unknown[] = [object];
-  const tokens = path.trim().replace(/^\{|\}$/g, '').match(/\.[^.[\]]+|\[[^\]]*\]/g) ?? [];
+  const tokens =
+    path
+      .trim()
+      .replace(/^\{|\}$/g, '')
+      .match(/\.[^.[\]]+|\[[^\]]*\]/g) ?? [];
   for (const token of tokens) {
     const next: unknown[] = [];
     for (const v of values) {

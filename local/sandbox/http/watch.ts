@@ -5,9 +5,9 @@
  * watch cache does.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { resourceKey, type StoreEvent } from '../store.ts';
 import type { Cluster } from '../cluster.ts';
 import { parseFieldSelector, parseLabelSelector } from '../selectors.ts';
+import { resourceKey, type StoreEvent } from '../store.ts';
 import { apiVersionOf, type KubeObject, type ResourceType } from '../types.ts';
 
 /** Annotation on the BOOKMARK that ends the initial events of a watch-list request. */
@@ -56,7 +56,15 @@ export function serveWatch(req: IncomingMessage, res: ServerResponse, cluster: C
     const rv = Number(rvParam);
     const past = Number.isFinite(rv) ? cluster.store.eventsSince(rv) : undefined;
     if (!past) {
-      send('ERROR', { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `too old resource version: ${rvParam} (${cluster.store.resourceVersion})`, reason: 'Expired', code: 410 });
+      send('ERROR', {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: `too old resource version: ${rvParam} (${cluster.store.resourceVersion})`,
+        reason: 'Expired',
+        code: 410,
+      });
       res.end();
       return;
     }

@@ -6,8 +6,8 @@
  * the same v3 converter serves built-ins and custom resources alike.
  */
 import type { ResourceType } from '../types.ts';
-import type { SchemaNode } from './swagger.ts';
 import type { CustomResourceRegistration } from './registry.ts';
+import type { SchemaNode } from './swagger.ts';
 
 const DEF = '#/definitions/';
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1.';
@@ -24,7 +24,11 @@ const path = (name: string, description: string) => ({ description, in: 'path', 
 const PRETTY = query('pretty', 'string', "If 'true', then the output is pretty printed.");
 const DRY_RUN = query('dryRun', 'string', 'When present, indicates that modifications should not be persisted. Valid values are: - All: all dry run stages will be processed');
 const FIELD_MANAGER = query('fieldManager', 'string', 'fieldManager is a name associated with the actor or entity that is making these changes.');
-const FIELD_VALIDATION = query('fieldValidation', 'string', 'fieldValidation instructs the server on how to handle objects in the request (POST/PUT/PATCH) containing unknown or duplicate fields. Valid values are: - Ignore - Warn - Strict');
+const FIELD_VALIDATION = query(
+  'fieldValidation',
+  'string',
+  'fieldValidation instructs the server on how to handle objects in the request (POST/PUT/PATCH) containing unknown or duplicate fields. Valid values are: - Ignore - Warn - Strict',
+);
 const FORCE = query('force', 'boolean', 'Force is going to "force" Apply requests. It means user will re-acquire conflicting fields owned by other people.');
 const LIST_PARAMS = [
   query('allowWatchBookmarks', 'boolean', 'allowWatchBookmarks requests watch events with type "BOOKMARK".'),
@@ -48,7 +52,9 @@ const DELETE_PARAMS = [
 
 const ok = (ref: string) => ({ 200: { description: 'OK', schema: { $ref: ref } }, 401: { description: 'Unauthorized' } });
 const created = (ref: string) => ({
-  200: { description: 'OK', schema: { $ref: ref } }, 201: { description: 'Created', schema: { $ref: ref } }, 401: { description: 'Unauthorized' },
+  200: { description: 'OK', schema: { $ref: ref } },
+  201: { description: 'Created', schema: { $ref: ref } },
+  401: { description: 'Unauthorized' },
 });
 
 /** v2 schema of a CRD version: v3-only keywords (nullable) dropped, as kube-apiserver's v2 publisher does. */
@@ -72,18 +78,37 @@ function operations(rt: ResourceType, defName: string, listName: string, hasScal
   const tag = `${rt.group.replace(/\./g, '')}_${rt.version}`;
   const idBase = `${rt.version}${rt.namespaced ? 'Namespaced' : ''}${rt.kind}`;
   const op = (action: string, id: string, extra: Record<string, unknown>, kind = gvk) => ({
-    description: `${action} ${rt.kind}`, operationId: `${id}${idBase}`, produces: PRODUCES, schemes: ['https'], tags: [tag],
-    consumes: ['*/*'], ...extra, 'x-kubernetes-action': action, 'x-kubernetes-group-version-kind': kind,
+    description: `${action} ${rt.kind}`,
+    operationId: `${id}${idBase}`,
+    produces: PRODUCES,
+    schemes: ['https'],
+    tags: [tag],
+    consumes: ['*/*'],
+    ...extra,
+    'x-kubernetes-action': action,
+    'x-kubernetes-group-version-kind': kind,
   });
-  const patchOp = (suffix: string, schemaRef: string, kind = gvk) => op('patch', `patch${suffix}`, {
-    consumes: PATCH_CONSUMES,
-    parameters: [{ in: 'body', name: 'body', required: true, schema: { $ref: `${DEF}${META}Patch` } }, DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION, FORCE],
-    responses: created(schemaRef),
-  }, kind);
-  const putOp = (suffix: string, schemaRef: string, kind = gvk) => op('put', `replace${suffix}`, {
-    parameters: [{ in: 'body', name: 'body', required: true, schema: { $ref: schemaRef } }, DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION],
-    responses: created(schemaRef),
-  }, kind);
+  const patchOp = (suffix: string, schemaRef: string, kind = gvk) =>
+    op(
+      'patch',
+      `patch${suffix}`,
+      {
+        consumes: PATCH_CONSUMES,
+        parameters: [{ in: 'body', name: 'body', required: true, schema: { $ref: `${DEF}${META}Patch` } }, DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION, FORCE],
+        responses: created(schemaRef),
+      },
+      kind,
+    );
+  const putOp = (suffix: string, schemaRef: string, kind = gvk) =>
+    op(
+      'put',
+      `replace${suffix}`,
+      {
+        parameters: [{ in: 'body', name: 'body', required: true, schema: { $ref: schemaRef } }, DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION],
+        responses: created(schemaRef),
+      },
+      kind,
+    );
   const base = `/apis/${rt.group}/${rt.version}`;
   const collection = rt.namespaced ? `${base}/namespaces/{namespace}/${rt.plural}` : `${base}/${rt.plural}`;
   const scopeParams = rt.namespaced ? [path('namespace', 'object name and auth scope, such as for teams and projects')] : [];

@@ -167,12 +167,26 @@ function defaultService(spec: Obj): void {
 export function applyDefaults(obj: KubeObject): KubeObject {
   const spec = (): Obj => child(obj, 'spec');
   switch (obj.kind) {
-    case 'Deployment': defaultDeployment(spec()); break;
-    case 'ReplicaSet': setIfAbsent(spec(), 'replicas', 1); defaultTemplate(spec()); break;
-    case 'ReplicationController': setIfAbsent(spec(), 'replicas', 1); defaultTemplate(spec()); break;
-    case 'StatefulSet': defaultStatefulSet(spec()); break;
-    case 'DaemonSet': defaultDaemonSet(spec()); break;
-    case 'Job': defaultJobSpec(spec()); break;
+    case 'Deployment':
+      defaultDeployment(spec());
+      break;
+    case 'ReplicaSet':
+      setIfAbsent(spec(), 'replicas', 1);
+      defaultTemplate(spec());
+      break;
+    case 'ReplicationController':
+      setIfAbsent(spec(), 'replicas', 1);
+      defaultTemplate(spec());
+      break;
+    case 'StatefulSet':
+      defaultStatefulSet(spec());
+      break;
+    case 'DaemonSet':
+      defaultDaemonSet(spec());
+      break;
+    case 'Job':
+      defaultJobSpec(spec());
+      break;
     case 'CronJob': {
       const s = spec();
       setIfAbsent(s, 'concurrencyPolicy', 'Allow');
@@ -182,19 +196,32 @@ export function applyDefaults(obj: KubeObject): KubeObject {
       if (s.jobTemplate?.spec) defaultJobSpec(s.jobTemplate.spec);
       break;
     }
-    case 'Pod': defaultPodSpec(spec()); break;
-    case 'PodTemplate': if (obj.template) defaultPodSpec(obj.template.spec); break;
-    case 'Service': defaultService(spec()); break;
-    case 'Secret': setIfAbsent(obj, 'type', 'Opaque'); break;
-    case 'Namespace': setIfAbsent(spec(), 'finalizers', ['kubernetes']); break;
-    case 'PersistentVolumeClaim': setIfAbsent(spec(), 'volumeMode', 'Filesystem'); break;
+    case 'Pod':
+      defaultPodSpec(spec());
+      break;
+    case 'PodTemplate':
+      if (obj.template) defaultPodSpec(obj.template.spec);
+      break;
+    case 'Service':
+      defaultService(spec());
+      break;
+    case 'Secret':
+      setIfAbsent(obj, 'type', 'Opaque');
+      break;
+    case 'Namespace':
+      setIfAbsent(spec(), 'finalizers', ['kubernetes']);
+      break;
+    case 'PersistentVolumeClaim':
+      setIfAbsent(spec(), 'volumeMode', 'Filesystem');
+      break;
     case 'PersistentVolume': {
       const s = spec();
       setIfAbsent(s, 'persistentVolumeReclaimPolicy', 'Retain');
       setIfAbsent(s, 'volumeMode', 'Filesystem');
       break;
     }
-    default: break;
+    default:
+      break;
   }
   return obj;
 }

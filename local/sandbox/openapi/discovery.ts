@@ -62,7 +62,10 @@ function groupOf(registry: ResourceRegistry, group: string): APIGroup | undefine
 
 /** Body of GET /apis (every named group; the core group lives under /api). */
 export function apiGroupList(registry: ResourceRegistry): Record<string, unknown> {
-  const groups = registry.groups().filter((g) => g.group !== '').map((g) => groupOf(registry, g.group)!);
+  const groups = registry
+    .groups()
+    .filter((g) => g.group !== '')
+    .map((g) => groupOf(registry, g.group)!);
   return { kind: 'APIGroupList', apiVersion: 'v1', groups };
 }
 

@@ -6,11 +6,11 @@
  * documents, since built-in group-versions can never change while the process runs.
  */
 import { createHash } from 'node:crypto';
-import type { SwaggerDocument } from './swagger.ts';
-import type { ResourceRegistry } from './registry.ts';
 import { customResourceOpenApi } from './crd-openapi.ts';
-import { ReferenceIndex, groupVersionDocumentV3 } from './v3convert.ts';
 import { encodeOpenApiV2, OPENAPI_V2_PROTOBUF_CONTENT_TYPE } from './protobuf.ts';
+import type { ResourceRegistry } from './registry.ts';
+import type { SwaggerDocument } from './swagger.ts';
+import { groupVersionDocumentV3, ReferenceIndex } from './v3convert.ts';
 
 export { OPENAPI_V2_PROTOBUF_CONTENT_TYPE } from './protobuf.ts';
 export const JSON_CONTENT_TYPE = 'application/json';

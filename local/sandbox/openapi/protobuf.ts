@@ -117,7 +117,7 @@ type Json = Record<string, any>;
 
 function writeAny(w: ProtoWriter, field: number, value: unknown): void {
   if (value === undefined) return;
-  w.message(field, (a) => a.string(2, JSON.stringify(value) + '\n'), true);
+  w.message(field, (a) => a.string(2, `${JSON.stringify(value)}\n`), true);
 }
 
 function writeVendorExtensions(w: ProtoWriter, field: number, node: Json): void {
@@ -153,23 +153,35 @@ function writeSchema(w: ProtoWriter, s: SchemaNode): void {
   for (const e of s.enum ?? []) writeAny(w, 20, e);
   if (s.additionalProperties !== undefined) {
     const ap = s.additionalProperties;
-    w.message(21, (a) => {
-      if (typeof ap === 'boolean') a.bool(2, ap);
-      else a.message(1, (x) => writeSchema(x, ap), true);
-    }, true);
+    w.message(
+      21,
+      (a) => {
+        if (typeof ap === 'boolean') a.bool(2, ap);
+        else a.message(1, (x) => writeSchema(x, ap), true);
+      },
+      true,
+    );
   }
   if (typeof s.type === 'string') w.message(22, (t) => t.strings(1, [s.type]));
   if (s.items) w.message(23, (i) => i.message(1, (x) => writeSchema(x, s.items!), true), true);
   for (const sub of s.allOf ?? []) w.message(24, (x) => writeSchema(x, sub), true);
   if (s.properties) {
-    w.message(25, (p) => {
-      for (const [name, prop] of Object.entries(s.properties!)) {
-        p.message(1, (n) => {
-          n.string(1, name);
-          n.message(2, (x) => writeSchema(x, prop), true);
-        }, true);
-      }
-    }, true);
+    w.message(
+      25,
+      (p) => {
+        for (const [name, prop] of Object.entries(s.properties!)) {
+          p.message(
+            1,
+            (n) => {
+              n.string(1, name);
+              n.message(2, (x) => writeSchema(x, prop), true);
+            },
+            true,
+          );
+        }
+      },
+      true,
+    );
   }
   w.string(26, s.discriminator);
   w.bool(27, s.readOnly);
@@ -181,33 +193,41 @@ function writeSchema(w: ProtoWriter, s: SchemaNode): void {
 function writeNonBodyParameter(w: ProtoWriter, p: Json): void {
   const queryLike = p.in === 'query' || p.in === 'formData';
   const oneofField = { header: 1, formData: 2, query: 3, path: 4 }[p.in as string] ?? 3;
-  w.message(oneofField, (s) => {
-    const o = queryLike ? 1 : 0; // query/formData have allow_empty_value at 5, shifting later fields by one
-    s.bool(1, p.required);
-    s.string(2, p.in);
-    s.string(3, p.description);
-    s.string(4, p.name);
-    if (queryLike) s.bool(5, p.allowEmptyValue);
-    s.string(5 + o, p.type);
-    s.string(6 + o, p.format);
-    s.string(8 + o, p.collectionFormat);
-    writeAny(s, 9 + o, p.default);
-    s.bool(19 + o, p.uniqueItems);
-    for (const e of p.enum ?? []) writeAny(s, 20 + o, e);
-    writeVendorExtensions(s, 22 + o, p);
-  }, true);
+  w.message(
+    oneofField,
+    (s) => {
+      const o = queryLike ? 1 : 0; // query/formData have allow_empty_value at 5, shifting later fields by one
+      s.bool(1, p.required);
+      s.string(2, p.in);
+      s.string(3, p.description);
+      s.string(4, p.name);
+      if (queryLike) s.bool(5, p.allowEmptyValue);
+      s.string(5 + o, p.type);
+      s.string(6 + o, p.format);
+      s.string(8 + o, p.collectionFormat);
+      writeAny(s, 9 + o, p.default);
+      s.bool(19 + o, p.uniqueItems);
+      for (const e of p.enum ?? []) writeAny(s, 20 + o, e);
+      writeVendorExtensions(s, 22 + o, p);
+    },
+    true,
+  );
 }
 
 function writeParameter(w: ProtoWriter, p: Json): void {
   if (p.in === 'body') {
-    w.message(1, (b) => {
-      b.string(1, p.description);
-      b.string(2, p.name);
-      b.string(3, p.in);
-      b.bool(4, p.required);
-      if (p.schema) b.message(5, (x) => writeSchema(x, p.schema), true);
-      writeVendorExtensions(b, 6, p);
-    }, true);
+    w.message(
+      1,
+      (b) => {
+        b.string(1, p.description);
+        b.string(2, p.name);
+        b.string(3, p.in);
+        b.bool(4, p.required);
+        if (p.schema) b.message(5, (x) => writeSchema(x, p.schema), true);
+        writeVendorExtensions(b, 6, p);
+      },
+      true,
+    );
   } else {
     w.message(2, (nb) => writeNonBodyParameter(nb, p), true);
   }
@@ -227,22 +247,38 @@ function writeOperation(w: ProtoWriter, op: Json): void {
   w.strings(7, op.consumes);
   for (const p of op.parameters ?? []) w.message(8, (x) => writeParametersItem(x, p), true);
   if (op.responses) {
-    w.message(9, (rs) => {
-      for (const [code, resp] of Object.entries(op.responses as Json)) {
-        if (code.startsWith('x-')) continue;
-        rs.message(1, (n) => {
-          n.string(1, code);
-          n.message(2, (rv) => {
-            rv.message(1, (r) => {
-              r.string(1, (resp as Json).description);
-              const schema = (resp as Json).schema;
-              if (schema) r.message(2, (si) => si.message(1, (x) => writeSchema(x, schema), true), true);
-              writeVendorExtensions(r, 5, resp as Json);
-            }, true);
-          }, true);
-        }, true);
-      }
-    }, true);
+    w.message(
+      9,
+      (rs) => {
+        for (const [code, resp] of Object.entries(op.responses as Json)) {
+          if (code.startsWith('x-')) continue;
+          rs.message(
+            1,
+            (n) => {
+              n.string(1, code);
+              n.message(
+                2,
+                (rv) => {
+                  rv.message(
+                    1,
+                    (r) => {
+                      r.string(1, (resp as Json).description);
+                      const schema = (resp as Json).schema;
+                      if (schema) r.message(2, (si) => si.message(1, (x) => writeSchema(x, schema), true), true);
+                      writeVendorExtensions(r, 5, resp as Json);
+                    },
+                    true,
+                  );
+                },
+                true,
+              );
+            },
+            true,
+          );
+        }
+      },
+      true,
+    );
   }
   w.strings(10, op.schemes);
   w.bool(11, op.deprecated);
@@ -261,61 +297,101 @@ export function encodeOpenApiV2(doc: SwaggerDocument): Uint8Array {
     i.string(2, info.version);
     i.string(3, info.description);
   });
-  w.message(8, (paths) => {
-    for (const [path, item] of Object.entries(doc.paths)) {
-      paths.message(2, (n) => {
-        n.string(1, path);
-        n.message(2, (pi) => {
-          for (const [method, field] of Object.entries(PATH_ITEM_FIELDS)) {
-            if (item[method]) pi.message(field, (op) => writeOperation(op, item[method]), true);
-          }
-          for (const p of item.parameters ?? []) pi.message(9, (x) => writeParametersItem(x, p), true);
-          writeVendorExtensions(pi, 10, item);
-        }, true);
-      }, true);
-    }
-  }, true);
+  w.message(
+    8,
+    (paths) => {
+      for (const [path, item] of Object.entries(doc.paths)) {
+        paths.message(
+          2,
+          (n) => {
+            n.string(1, path);
+            n.message(
+              2,
+              (pi) => {
+                for (const [method, field] of Object.entries(PATH_ITEM_FIELDS)) {
+                  if (item[method]) pi.message(field, (op) => writeOperation(op, item[method]), true);
+                }
+                for (const p of item.parameters ?? []) pi.message(9, (x) => writeParametersItem(x, p), true);
+                writeVendorExtensions(pi, 10, item);
+              },
+              true,
+            );
+          },
+          true,
+        );
+      }
+    },
+    true,
+  );
   w.message(9, (defs) => {
     for (const [name, schema] of Object.entries(doc.definitions)) {
-      defs.message(1, (n) => {
-        n.string(1, name);
-        n.message(2, (x) => writeSchema(x, schema), true);
-      }, true);
+      defs.message(
+        1,
+        (n) => {
+          n.string(1, name);
+          n.message(2, (x) => writeSchema(x, schema), true);
+        },
+        true,
+      );
     }
   });
   w.message(10, (params) => {
     for (const [name, p] of Object.entries(doc.parameters ?? {})) {
-      params.message(1, (n) => {
-        n.string(1, name);
-        n.message(2, (x) => writeParameter(x, p), true);
-      }, true);
+      params.message(
+        1,
+        (n) => {
+          n.string(1, name);
+          n.message(2, (x) => writeParameter(x, p), true);
+        },
+        true,
+      );
     }
   });
   for (const req of (doc.security as Json[] | undefined) ?? []) {
-    w.message(12, (sr) => {
-      for (const [name, scopes] of Object.entries(req)) {
-        sr.message(1, (n) => {
-          n.string(1, name);
-          n.message(2, (sa) => sa.strings(1, scopes), true);
-        }, true);
-      }
-    }, true);
+    w.message(
+      12,
+      (sr) => {
+        for (const [name, scopes] of Object.entries(req)) {
+          sr.message(
+            1,
+            (n) => {
+              n.string(1, name);
+              n.message(2, (sa) => sa.strings(1, scopes), true);
+            },
+            true,
+          );
+        }
+      },
+      true,
+    );
   }
   const securityDefinitions = doc.securityDefinitions as Json | undefined;
   if (securityDefinitions) {
     w.message(13, (sd) => {
       for (const [name, def] of Object.entries(securityDefinitions)) {
-        sd.message(1, (n) => {
-          n.string(1, name);
-          n.message(2, (item) => {
-            item.message(2, (k) => {
-              k.string(1, def.type);
-              k.string(2, def.name);
-              k.string(3, def.in);
-              k.string(4, def.description);
-            }, true);
-          }, true);
-        }, true);
+        sd.message(
+          1,
+          (n) => {
+            n.string(1, name);
+            n.message(
+              2,
+              (item) => {
+                item.message(
+                  2,
+                  (k) => {
+                    k.string(1, def.type);
+                    k.string(2, def.name);
+                    k.string(3, def.in);
+                    k.string(4, def.description);
+                  },
+                  true,
+                );
+              },
+              true,
+            );
+          },
+          true,
+        );
       }
     });
   }

@@ -5,8 +5,8 @@
  * documents and validation all read from here, so they can never disagree.
  */
 import type { GVK, KubeObject, ResourceType } from '../types.ts';
-import { SwaggerSchemas, gvkKey, type SchemaNode } from './swagger.ts';
 import { InvalidCustomResourceDefinitionError, ResourceConflictError } from './errors.ts';
+import { gvkKey, type SchemaNode, SwaggerSchemas } from './swagger.ts';
 
 /** A subresource as discovery reports it (`deployments/scale` is kind Scale in autoscaling/v1). */
 export type SubresourceInfo = { name: string; group: string; version: string; kind: string; verbs: string[] };
@@ -45,34 +45,82 @@ export type CustomResourceRegistration = {
 
 /** kubectl's short names for the built-ins, keyed `group/plural`. */
 const SHORT_NAMES: Record<string, string[]> = {
-  '/pods': ['po'], '/services': ['svc'], '/configmaps': ['cm'], '/namespaces': ['ns'], '/serviceaccounts': ['sa'],
-  '/persistentvolumeclaims': ['pvc'], '/persistentvolumes': ['pv'], '/events': ['ev'], '/nodes': ['no'],
-  '/endpoints': ['ep'], '/resourcequotas': ['quota'], '/limitranges': ['limits'], '/replicationcontrollers': ['rc'],
+  '/pods': ['po'],
+  '/services': ['svc'],
+  '/configmaps': ['cm'],
+  '/namespaces': ['ns'],
+  '/serviceaccounts': ['sa'],
+  '/persistentvolumeclaims': ['pvc'],
+  '/persistentvolumes': ['pv'],
+  '/events': ['ev'],
+  '/nodes': ['no'],
+  '/endpoints': ['ep'],
+  '/resourcequotas': ['quota'],
+  '/limitranges': ['limits'],
+  '/replicationcontrollers': ['rc'],
   '/componentstatuses': ['cs'],
-  'apps/deployments': ['deploy'], 'apps/replicasets': ['rs'], 'apps/statefulsets': ['sts'], 'apps/daemonsets': ['ds'],
-  'batch/cronjobs': ['cj'], 'networking.k8s.io/ingresses': ['ing'], 'networking.k8s.io/networkpolicies': ['netpol'],
-  'policy/poddisruptionbudgets': ['pdb'], 'storage.k8s.io/storageclasses': ['sc'], 'autoscaling/horizontalpodautoscalers': ['hpa'],
-  'apiextensions.k8s.io/customresourcedefinitions': ['crd', 'crds'], 'events.k8s.io/events': ['ev'],
-  'certificates.k8s.io/certificatesigningrequests': ['csr'], 'scheduling.k8s.io/priorityclasses': ['pc'],
+  'apps/deployments': ['deploy'],
+  'apps/replicasets': ['rs'],
+  'apps/statefulsets': ['sts'],
+  'apps/daemonsets': ['ds'],
+  'batch/cronjobs': ['cj'],
+  'networking.k8s.io/ingresses': ['ing'],
+  'networking.k8s.io/networkpolicies': ['netpol'],
+  'policy/poddisruptionbudgets': ['pdb'],
+  'storage.k8s.io/storageclasses': ['sc'],
+  'autoscaling/horizontalpodautoscalers': ['hpa'],
+  'apiextensions.k8s.io/customresourcedefinitions': ['crd', 'crds'],
+  'events.k8s.io/events': ['ev'],
+  'certificates.k8s.io/certificatesigningrequests': ['csr'],
+  'scheduling.k8s.io/priorityclasses': ['pc'],
 };
 
 const ALL_CATEGORY = new Set([
-  '/pods', '/services', '/replicationcontrollers', 'apps/deployments', 'apps/replicasets', 'apps/statefulsets',
-  'apps/daemonsets', 'batch/jobs', 'batch/cronjobs', 'autoscaling/horizontalpodautoscalers',
+  '/pods',
+  '/services',
+  '/replicationcontrollers',
+  'apps/deployments',
+  'apps/replicasets',
+  'apps/statefulsets',
+  'apps/daemonsets',
+  'batch/jobs',
+  'batch/cronjobs',
+  'autoscaling/horizontalpodautoscalers',
 ]);
 const API_EXTENSIONS_CATEGORY = new Set([
-  'apiextensions.k8s.io/customresourcedefinitions', 'apiregistration.k8s.io/apiservices',
-  'admissionregistration.k8s.io/mutatingwebhookconfigurations', 'admissionregistration.k8s.io/validatingwebhookconfigurations',
-  'admissionregistration.k8s.io/validatingadmissionpolicies', 'admissionregistration.k8s.io/validatingadmissionpolicybindings',
-  'admissionregistration.k8s.io/mutatingadmissionpolicies', 'admissionregistration.k8s.io/mutatingadmissionpolicybindings',
+  'apiextensions.k8s.io/customresourcedefinitions',
+  'apiregistration.k8s.io/apiservices',
+  'admissionregistration.k8s.io/mutatingwebhookconfigurations',
+  'admissionregistration.k8s.io/validatingwebhookconfigurations',
+  'admissionregistration.k8s.io/validatingadmissionpolicies',
+  'admissionregistration.k8s.io/validatingadmissionpolicybindings',
+  'admissionregistration.k8s.io/mutatingadmissionpolicies',
+  'admissionregistration.k8s.io/mutatingadmissionpolicybindings',
 ]);
 
 /** kube-apiserver's /apis order; groups not listed (CRD groups) come after, in creation order. */
 const GROUP_ORDER = [
-  '', 'apiregistration.k8s.io', 'apps', 'events.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io', 'autoscaling',
-  'batch', 'certificates.k8s.io', 'networking.k8s.io', 'policy', 'rbac.authorization.k8s.io', 'storage.k8s.io',
-  'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'scheduling.k8s.io', 'coordination.k8s.io', 'node.k8s.io',
-  'discovery.k8s.io', 'flowcontrol.apiserver.k8s.io', 'resource.k8s.io',
+  '',
+  'apiregistration.k8s.io',
+  'apps',
+  'events.k8s.io',
+  'authentication.k8s.io',
+  'authorization.k8s.io',
+  'autoscaling',
+  'batch',
+  'certificates.k8s.io',
+  'networking.k8s.io',
+  'policy',
+  'rbac.authorization.k8s.io',
+  'storage.k8s.io',
+  'admissionregistration.k8s.io',
+  'apiextensions.k8s.io',
+  'scheduling.k8s.io',
+  'coordination.k8s.io',
+  'node.k8s.io',
+  'discovery.k8s.io',
+  'flowcontrol.apiserver.k8s.io',
+  'resource.k8s.io',
 ];
 
 /** Alpha and beta versions are off by default in kube-apiserver, so only GA versions are served. */
@@ -85,8 +133,15 @@ const STATUS_VERBS = ['get', 'patch', 'update'];
 const OBJECT_META_REF = '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 
 const ACTION_VERBS: Record<string, string> = {
-  get: 'get', list: 'list', watch: 'watch', watchlist: 'watch', post: 'create', put: 'update',
-  patch: 'patch', delete: 'delete', deletecollection: 'deletecollection',
+  get: 'get',
+  list: 'list',
+  watch: 'watch',
+  watchlist: 'watch',
+  post: 'create',
+  put: 'update',
+  patch: 'patch',
+  delete: 'delete',
+  deletecollection: 'deletecollection',
 };
 const CONNECT_VERBS: Record<string, string> = { get: 'get', post: 'create', put: 'update', patch: 'patch', delete: 'delete' };
 
@@ -188,12 +243,23 @@ export class ResourceRegistry {
       const categories = ALL_CATEGORY.has(catalogKey) ? ['all'] : API_EXTENSIONS_CATEGORY.has(catalogKey) ? ['api-extensions'] : [];
       const subs = [...b.subs.entries()].sort(([x], [y]) => (x < y ? -1 : 1));
       const rt: ResourceType = {
-        group: b.group, version: b.version, kind: b.kind, plural: b.plural, singular: b.kind.toLowerCase(),
-        namespaced: b.namespaced, verbs: sortVerbs(b.verbs), shortNames: SHORT_NAMES[catalogKey] ?? [],
-        subresources: subs.map(([name]) => name), categories,
+        group: b.group,
+        version: b.version,
+        kind: b.kind,
+        plural: b.plural,
+        singular: b.kind.toLowerCase(),
+        namespaced: b.namespaced,
+        verbs: sortVerbs(b.verbs),
+        shortNames: SHORT_NAMES[catalogKey] ?? [],
+        subresources: subs.map(([name]) => name),
+        categories,
       };
       const infos = subs.map(([name, s]) => ({
-        name, group: s.gvk?.group ?? b.group, version: s.gvk?.version ?? b.version, kind: s.gvk?.kind ?? b.kind!, verbs: sortVerbs(s.verbs),
+        name,
+        group: s.gvk?.group ?? b.group,
+        version: s.gvk?.version ?? b.version,
+        kind: s.gvk?.kind ?? b.kind!,
+        verbs: sortVerbs(s.verbs),
       }));
       this.index(rt, infos);
     }
@@ -332,23 +398,38 @@ export class ResourceRegistry {
     const versions = served.map((v): CustomResourceVersion => {
       const subresources = [...(v.subresources?.scale ? ['scale'] : []), ...(v.subresources?.status ? ['status'] : [])];
       const resource: ResourceType = {
-        group: spec.group, version: v.name, kind: spec.names.kind, plural: spec.names.plural,
-        singular: spec.names.singular || spec.names.kind.toLowerCase(), namespaced: spec.scope !== 'Cluster',
-        verbs: [...CUSTOM_RESOURCE_VERBS], shortNames: [...(spec.names.shortNames ?? [])], subresources,
+        group: spec.group,
+        version: v.name,
+        kind: spec.names.kind,
+        plural: spec.names.plural,
+        singular: spec.names.singular || spec.names.kind.toLowerCase(),
+        namespaced: spec.scope !== 'Cluster',
+        verbs: [...CUSTOM_RESOURCE_VERBS],
+        shortNames: [...(spec.names.shortNames ?? [])],
+        subresources,
         categories: [...(spec.names.categories ?? [])],
       };
       const schema = customResourceSchema(v.schema?.openAPIV3Schema, resource);
       return { resource, schema, served: true, storage: Boolean(v.storage) };
     });
     for (const v of versions) {
-      this.index(v.resource, v.resource.subresources.map((name) => name === 'scale'
-        ? { name: 'scale', group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: [...STATUS_VERBS] }
-        : { name, group: spec.group, version: v.resource.version, kind: spec.names.kind, verbs: [...STATUS_VERBS] }));
+      this.index(
+        v.resource,
+        v.resource.subresources.map((name) =>
+          name === 'scale'
+            ? { name: 'scale', group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: [...STATUS_VERBS] }
+            : { name, group: spec.group, version: v.resource.version, kind: spec.names.kind, verbs: [...STATUS_VERBS] },
+        ),
+      );
       this.customSchemas.set(gvkKey(v.resource), v.schema);
     }
     const main = versions.find((v) => v.storage) ?? versions[0]!;
     const registration: CustomResourceRegistration = {
-      crdName, resource: main.resource, schema: main.schema, listKind: spec.names.listKind || `${spec.names.kind}List`, versions,
+      crdName,
+      resource: main.resource,
+      schema: main.schema,
+      listKind: spec.names.listKind || `${spec.names.kind}List`,
+      versions,
     };
     this.customByCrd.set(crdName, registration);
     this.changed();
@@ -357,7 +438,7 @@ export class ResourceRegistry {
 
   /** Stops serving a CRD's resources; accepts the CRD or its name. Returns whether it was served. */
   removeCustomResource(crd: CustomResourceDefinition | string): boolean {
-    const name = typeof crd === 'string' ? crd : crd.metadata?.name ?? `${crd.spec.names.plural}.${crd.spec.group}`;
+    const name = typeof crd === 'string' ? crd : (crd.metadata?.name ?? `${crd.spec.names.plural}.${crd.spec.group}`);
     const removed = this.detach(name);
     if (removed) this.changed();
     return removed;

@@ -4,13 +4,14 @@
  * controllers rely on (a workload's selector must match its template, replicas >= 0, ports in
  * range, unique container names). Messages copy the wording of kube's pkg/apis validation packages.
  */
-import { matchesLabelSelector, SELECTOR_OPERATORS } from '../selectors.ts';
+
 import { crdRuleErrors } from '../cel/crd.ts';
+import { matchesLabelSelector, SELECTOR_OPERATORS } from '../selectors.ts';
 import type { KubeObject } from '../types.ts';
 import { annotationSizeErrors, configMapSizeErrors, secretSizeErrors } from './limits.ts';
 import type { ResourceRegistry } from './registry.ts';
+import { duplicate, type FieldError, invalid, invalidStatus, type KubeStatus, notSupported, required } from './status.ts';
 import type { SchemaNode } from './swagger.ts';
-import { type FieldError, type KubeStatus, duplicate, invalid, invalidStatus, notSupported, required } from './status.ts';
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -21,17 +22,27 @@ const SUBDOMAIN_MAX = 253;
 const LABEL_MAX = 63;
 const PORT_MAX = 65535;
 
-const SUBDOMAIN_MSG = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
-const LABEL_MSG = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
-const DNS1035_MSG = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
-const LABEL_VALUE_MSG = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
-const QUALIFIED_NAME_MSG = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+const SUBDOMAIN_MSG =
+  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+const LABEL_MSG =
+  "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+const DNS1035_MSG =
+  "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+const LABEL_VALUE_MSG =
+  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+const QUALIFIED_NAME_MSG =
+  "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
 const SELECTOR_MISMATCH = '`selector` does not match template `labels`';
 
 type NameRule = 'subdomain' | 'label' | 'dns1035' | 'path';
 /** Kinds whose names are not DNS subdomains; everything else is. */
 const NAME_RULES: Record<string, NameRule> = {
-  Namespace: 'label', Service: 'dns1035', Role: 'path', ClusterRole: 'path', RoleBinding: 'path', ClusterRoleBinding: 'path',
+  Namespace: 'label',
+  Service: 'dns1035',
+  Role: 'path',
+  ClusterRole: 'path',
+  RoleBinding: 'path',
+  ClusterRoleBinding: 'path',
 };
 const WORKLOAD_KINDS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'ReplicationController']);
 const JOB_RESTART_POLICIES = ['OnFailure', 'Never'];
@@ -164,9 +175,12 @@ function validateWorkload(obj: KubeObject, out: FieldError[]): void {
   }
   const labels = spec.template?.metadata?.labels;
   if (checkSelector && spec.template) {
-    const matches = obj.kind === 'ReplicationController'
-      ? Object.entries(spec.selector ?? labels ?? {}).every(([k, v]) => labels?.[k] === v)
-      : spec.selector ? isEmptySelector(spec.selector) || selectorMatches(spec.selector, labels) : false;
+    const matches =
+      obj.kind === 'ReplicationController'
+        ? Object.entries(spec.selector ?? labels ?? {}).every(([k, v]) => labels?.[k] === v)
+        : spec.selector
+          ? isEmptySelector(spec.selector) || selectorMatches(spec.selector, labels)
+          : false;
     if (!matches) out.push(invalid('spec.template.metadata.labels', labels ?? {}, SELECTOR_MISMATCH));
   }
   if (spec.template) validatePodSpec(spec.template.spec, 'spec.template.spec', true, out);
@@ -227,7 +241,7 @@ export class SemanticValidator {
     const errors = more ? [...found, ...more(found)] : found;
     if (errors.length === 0) return undefined;
     const rt = this.registry.byKind(obj.kind);
-    const group = (obj.apiVersion ?? '').includes('/') ? obj.apiVersion.split('/')[0]! : rt?.group ?? '';
+    const group = (obj.apiVersion ?? '').includes('/') ? obj.apiVersion.split('/')[0]! : (rt?.group ?? '');
     return invalidStatus(obj.kind, group, obj.metadata?.name ?? obj.metadata?.generateName ?? '', errors);
   }
 }

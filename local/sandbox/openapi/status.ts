@@ -8,14 +8,7 @@ export const HTTP_BAD_REQUEST = 400;
 export const HTTP_UNPROCESSABLE_ENTITY = 422;
 export const HTTP_INTERNAL_ERROR = 500;
 
-export type CauseReason =
-  | 'FieldValueInvalid'
-  | 'FieldValueRequired'
-  | 'FieldValueNotSupported'
-  | 'FieldValueDuplicate'
-  | 'FieldValueTooLong'
-  | 'FieldValueTypeInvalid'
-  | 'FieldValueForbidden';
+export type CauseReason = 'FieldValueInvalid' | 'FieldValueRequired' | 'FieldValueNotSupported' | 'FieldValueDuplicate' | 'FieldValueTooLong' | 'FieldValueTypeInvalid' | 'FieldValueForbidden';
 
 export type StatusCause = { reason: CauseReason; message: string; field: string };
 
@@ -33,16 +26,6 @@ export type KubeStatus = {
 /** A field error before it is rendered: `<field>: <detail>` is the message kube prints. */
 export type FieldError = { reason: CauseReason; field: string; detail: string };
 
-const DETAIL_PREFIX: Record<CauseReason, string> = {
-  FieldValueInvalid: 'Invalid value',
-  FieldValueRequired: 'Required value',
-  FieldValueNotSupported: 'Unsupported value',
-  FieldValueDuplicate: 'Duplicate value',
-  FieldValueTooLong: 'Too long',
-  FieldValueTypeInvalid: 'Invalid value',
-  FieldValueForbidden: 'Forbidden',
-};
-
 /** Go's %#v-ish rendering kube uses for "Invalid value: X" (strings quoted, maps as map[string]string{...}). */
 export function formatValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
@@ -51,7 +34,10 @@ export function formatValue(value: unknown): string {
   if (Array.isArray(value)) return `[]interface {}{${value.map(formatValue).join(', ')}}`;
   const entries = Object.entries(value as Record<string, unknown>);
   if (entries.every(([, v]) => typeof v === 'string')) {
-    return `map[string]string{${entries.sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(', ')}}`;
+    return `map[string]string{${entries
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`)
+      .join(', ')}}`;
   }
   return JSON.stringify(value);
 }
@@ -88,9 +74,14 @@ export function invalidStatus(kind: string, group: string, name: string, errors:
   const details: KubeStatus['details'] = { name, kind, causes: errors.map((e) => ({ reason: e.reason, message: e.detail, field: e.field })) };
   if (group) details.group = group;
   return {
-    kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure',
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
     message: `${qualifiedKind(kind, group)} ${JSON.stringify(name)} is invalid: ${list}`,
-    reason: 'Invalid', details, code: HTTP_UNPROCESSABLE_ENTITY,
+    reason: 'Invalid',
+    details,
+    code: HTTP_UNPROCESSABLE_ENTITY,
   };
 }
 

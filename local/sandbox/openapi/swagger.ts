@@ -3,7 +3,7 @@
  * answers the two questions everything else asks of it: "which schema describes this kind?"
  * and "what does this $ref point at?".
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { projectFile } from '../../paths.ts';
 import type { GVK } from '../types.ts';
 
@@ -47,10 +47,7 @@ const DEFINITION_PREFIX = '#/definitions/';
 
 /** Where the spec lives: CONVEYOR_OPENAPI_SPEC, else the project's data copy. */
 export function defaultSpecPath(): string {
-  const candidates = [
-    process.env.CONVEYOR_OPENAPI_SPEC,
-    projectFile('local', 'data', 'kubernetes-openapi', 'swagger-1.36.json'),
-  ].filter((p): p is string => Boolean(p));
+  const candidates = [process.env.CONVEYOR_OPENAPI_SPEC, projectFile('local', 'data', 'kubernetes-openapi', 'swagger-1.36.json')].filter((p): p is string => Boolean(p));
   const found = candidates.find((p) => existsSync(p));
   if (!found) throw new Error(`Kubernetes OpenAPI spec not found; looked in: ${candidates.join(', ')}`);
   return found;

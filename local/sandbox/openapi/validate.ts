@@ -7,13 +7,10 @@
  * Schema lookups are compiled once per schema node and cached, since every write comes here.
  */
 import type { GVK, KubeObject } from '../types.ts';
-import type { SchemaNode, SwaggerSchemas } from './swagger.ts';
-import type { ResourceRegistry } from './registry.ts';
 import { InvalidFieldValidationError } from './errors.ts';
-import {
-  type FieldError, type KubeStatus, cannotBeHandledStatus, invalid, invalidStatus, notSupported, required,
-  strictDecodingDetail, unknownFieldWarning,
-} from './status.ts';
+import type { ResourceRegistry } from './registry.ts';
+import { cannotBeHandledStatus, type FieldError, invalid, invalidStatus, type KubeStatus, notSupported, required, strictDecodingDetail, unknownFieldWarning } from './status.ts';
+import type { SchemaNode, SwaggerSchemas } from './swagger.ts';
 
 export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
 const FIELD_VALIDATIONS: readonly FieldValidation[] = ['Ignore', 'Warn', 'Strict'];
@@ -98,7 +95,10 @@ export class SchemaValidator {
     }
     const go = defName ? shortName(defName) : undefined;
     const c: Compiled = {
-      node: resolved, shape: 'any', goType: go ? `${go.pkg}.${go.name}` : 'interface {}', struct: go?.name ?? '',
+      node: resolved,
+      shape: 'any',
+      goType: go ? `${go.pkg}.${go.name}` : 'interface {}',
+      struct: go?.name ?? '',
       preserve: resolved['x-kubernetes-preserve-unknown-fields'] === true,
     };
     const hasProps = resolved.properties && Object.keys(resolved.properties).length > 0;
@@ -197,7 +197,10 @@ export function base64ErrorOffset(s: string): number | undefined {
   for (; i < s.length; i++) if (!BASE64_CHAR.test(s[i]!)) break;
   const body = i;
   let pad = 0;
-  while (i < s.length && s[i] === '=' && pad < 2) { i++; pad++; }
+  while (i < s.length && s[i] === '=' && pad < 2) {
+    i++;
+    pad++;
+  }
   if (i < s.length) return i;
   if ((body + pad) % 4 !== 0) return pad ? body : body - (body % 4);
   if (pad && body % 4 === 0) return body;
@@ -209,7 +212,10 @@ class Walk {
   errors: FieldError[] = [];
   decodeError?: string;
 
-  constructor(private readonly validator: SchemaValidator, private readonly structural: boolean) {}
+  constructor(
+    private readonly validator: SchemaValidator,
+    private readonly structural: boolean,
+  ) {}
 
   /** Records a type mismatch: the Go decoder message for built-ins, a 422 cause for CRDs. */
   private mismatch(value: unknown, c: Compiled, path: string, goPath: string, struct: string, expected: string): void {
@@ -294,17 +300,25 @@ class Walk {
     if (!this.structural) return;
     const n = c.node;
     if (n.enum && !n.enum.some((e) => e === value)) {
-      this.errors.push(notSupported(path, value, n.enum.map((e) => String(e))));
+      this.errors.push(
+        notSupported(
+          path,
+          value,
+          n.enum.map((e) => String(e)),
+        ),
+      );
     }
     if (typeof value === 'number') {
       if (typeof n.minimum === 'number' && value < n.minimum) this.errors.push(invalid(path, value, `${path} in body should be greater than or equal to ${n.minimum}`));
       if (typeof n.maximum === 'number' && value > n.maximum) this.errors.push(invalid(path, value, `${path} in body should be less than or equal to ${n.maximum}`));
     } else if (typeof value === 'string') {
-      if (typeof n.maxLength === 'number' && [...value].length > n.maxLength) this.errors.push({ reason: 'FieldValueTooLong', field: path, detail: `Too long: may not be more than ${n.maxLength} bytes` });
+      if (typeof n.maxLength === 'number' && [...value].length > n.maxLength)
+        this.errors.push({ reason: 'FieldValueTooLong', field: path, detail: `Too long: may not be more than ${n.maxLength} bytes` });
       if (typeof n.minLength === 'number' && [...value].length < n.minLength) this.errors.push(invalid(path, value, `${path} in body should be at least ${n.minLength} chars long`));
       if (typeof n.pattern === 'string' && !new RegExp(n.pattern, 'u').test(value)) this.errors.push(invalid(path, value, `${path} in body should match '${n.pattern}'`));
     } else if (Array.isArray(value)) {
-      if (typeof n.maxItems === 'number' && value.length > n.maxItems) this.errors.push({ reason: 'FieldValueTooLong', field: path, detail: `Too many: ${value.length}: must have at most ${n.maxItems} items` });
+      if (typeof n.maxItems === 'number' && value.length > n.maxItems)
+        this.errors.push({ reason: 'FieldValueTooLong', field: path, detail: `Too many: ${value.length}: must have at most ${n.maxItems} items` });
       if (typeof n.minItems === 'number' && value.length < n.minItems) this.errors.push(invalid(path, value.length, `${path} in body should have at least ${n.minItems} items`));
     }
   }

@@ -10,24 +10,24 @@
  */
 import type { SchemaNode } from '../openapi/swagger.ts';
 import type { KubeObject } from '../types.ts';
-import { ApplyConflictError, conflictCauses, conflictMessage, reconcileOwnership, type FieldConflict, type StatusCause } from './conflicts.ts';
+import { ApplyConflictError, conflictCauses, conflictMessage, type FieldConflict, reconcileOwnership, type StatusCause } from './conflicts.ts';
 import { BadPatchError, PatchError } from './errors.ts';
-import { ensureNamedFieldsAreMembers, toFieldSet, FieldSet } from './fieldsets.ts';
+import { ensureNamedFieldsAreMembers, FieldSet, toFieldSet } from './fieldsets.ts';
 import { deepEqual, isPlainObject } from './json.ts';
-import { KUBECTL_SERVER_SIDE_MANAGER, allowedConflictsFromLastApplied, syncLastApplied } from './lastapplied.ts';
+import { allowedConflictsFromLastApplied, KUBECTL_SERVER_SIDE_MANAGER, syncLastApplied } from './lastapplied.ts';
 import {
   BEFORE_FIRST_APPLY_MANAGER,
-  OPERATION_APPLY,
-  OPERATION_UPDATE,
   decodeManagedFields,
   encodeManagedFields,
   formatTime,
-  managerKey,
-  objectBody,
-  withoutIgnored,
   type IgnoreOptions,
   type Manager,
   type Managers,
+  managerKey,
+  OPERATION_APPLY,
+  OPERATION_UPDATE,
+  objectBody,
+  withoutIgnored,
 } from './managers.ts';
 import type { SchemaResolver } from './schema.ts';
 import { SsaType } from './ssa-types.ts';
@@ -53,7 +53,7 @@ export type WriteOptions = {
 export type ApplyOptions = WriteOptions & { force?: boolean };
 
 export type ApplyResult =
-  | { ok: true; object: KubeObject; /** False when the apply changed nothing, not even managedFields. */ changed: boolean }
+  | { ok: true; object: KubeObject /** False when the apply changed nothing, not even managedFields. */; changed: boolean }
   | { ok: false; conflicts: FieldConflict[]; message: string; causes: StatusCause[]; status: 409 };
 
 function context(options: WriteOptions): { type: SsaType; ignore: IgnoreOptions } {

@@ -3,10 +3,10 @@
  * conflict report kube-apiserver turns into a 409.
  */
 import { PatchError, STATUS_REASON } from './errors.ts';
-import { FieldSet, pathToString, type Path } from './fieldsets.ts';
-import { describeManager, withoutIgnored, type IgnoreOptions, type Manager, type Managers } from './managers.ts';
+import { FieldSet, type Path, pathToString } from './fieldsets.ts';
+import { describeManager, type IgnoreOptions, type Manager, type Managers, withoutIgnored } from './managers.ts';
 import type { SsaType } from './ssa-types.ts';
-import { compareTyped, type Comparison } from './typed.ts';
+import { type Comparison, compareTyped } from './typed.ts';
 
 /** StatusCause type kube-apiserver uses for each conflicting field. */
 export const FIELD_MANAGER_CONFLICT = 'FieldManagerConflict';
@@ -52,14 +52,17 @@ export function reconcileOwnership(
   }
   const conflicts = [...conflictSets.keys()].sort().flatMap((key) => {
     const m = managers.get(key)!;
-    return conflictSets.get(key)!.paths().map((path) => ({
-      manager: m.manager,
-      operation: m.operation,
-      apiVersion: m.apiVersion,
-      subresource: m.subresource,
-      path,
-      field: pathToString(path),
-    }));
+    return conflictSets
+      .get(key)!
+      .paths()
+      .map((path) => ({
+        manager: m.manager,
+        operation: m.operation,
+        apiVersion: m.apiVersion,
+        subresource: m.subresource,
+        path,
+        field: pathToString(path),
+      }));
   });
   if (!force && conflicts.length > 0) return { conflicts, comparison };
 

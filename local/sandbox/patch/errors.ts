@@ -51,8 +51,7 @@ export class BadPatchError extends PatchError {
  * a JSON merge patch, so reproducing it matters.
  */
 export const SMP_UNSUPPORTED_MESSAGE =
-  'the body of the request was in an unknown format - accepted media types include: ' +
-  'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml';
+  'the body of the request was in an unknown format - accepted media types include: ' + 'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml';
 
 export class StrategicMergePatchUnsupportedError extends PatchError {
   constructor() {

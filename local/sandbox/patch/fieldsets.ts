@@ -160,7 +160,9 @@ export function pathToString(path: Path): string {
       if (token.startsWith(FIELD_PREFIX)) return `.${body}`;
       if (token.startsWith(KEY_PREFIX)) {
         const key = JSON.parse(body) as JsonObject;
-        return `[${Object.entries(key).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}]`;
+        return `[${Object.entries(key)
+          .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+          .join(',')}]`;
       }
       if (token.startsWith(VALUE_PREFIX)) return `[=${body}]`;
       return `[${body}]`;

@@ -10,7 +10,7 @@
  * for fields changed since the last client-side apply.
  */
 import type { KubeObject } from '../types.ts';
-import { FieldSet, toFieldSet } from './fieldsets.ts';
+import { type FieldSet, toFieldSet } from './fieldsets.ts';
 import { isPlainObject, type JsonObject } from './json.ts';
 import type { SsaType } from './ssa-types.ts';
 import { compareTyped } from './typed.ts';
@@ -58,7 +58,7 @@ export function syncLastApplied(result: KubeObject, applied: KubeObject): void {
     delete annotations[LAST_APPLIED_ANNOTATION];
     if (Object.keys(annotations).length === 0) delete config.metadata.annotations;
   }
-  result.metadata.annotations![LAST_APPLIED_ANNOTATION] = sortedJson(config) + '\n';
+  result.metadata.annotations![LAST_APPLIED_ANNOTATION] = `${sortedJson(config)}\n`;
 }
 
 /** JSON with object keys sorted, as Go's encoding/json writes maps. */

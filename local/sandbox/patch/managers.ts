@@ -72,14 +72,7 @@ export function encodeManagedFields(managers: Managers): ManagedFieldsEntry[] {
   const seconds = (time?: string): number => (time ? Math.floor(Date.parse(time) / 1000) : 0);
   return [...managers.values()]
     .filter((m) => !m.set.isEmpty())
-    .sort(
-      (a, b) =>
-        cmp(a.operation, b.operation) ||
-        seconds(a.time) - seconds(b.time) ||
-        cmp(a.manager, b.manager) ||
-        cmp(a.apiVersion, b.apiVersion) ||
-        cmp(a.subresource ?? '', b.subresource ?? ''),
-    )
+    .sort((a, b) => cmp(a.operation, b.operation) || seconds(a.time) - seconds(b.time) || cmp(a.manager, b.manager) || cmp(a.apiVersion, b.apiVersion) || cmp(a.subresource ?? '', b.subresource ?? ''))
     .map((m) => {
       // Key order follows the Go struct, which is how the API server writes entries.
       const entry: ManagedFieldsEntry = {
@@ -109,10 +102,7 @@ const SERVER_OWNED_EXACT: Path[] = [
   [fieldToken('apiVersion')],
   [fieldToken('kind')],
   [fieldToken('metadata')],
-  ...['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion'].map((f) => [
-    fieldToken('metadata'),
-    fieldToken(f),
-  ]),
+  ...['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion'].map((f) => [fieldToken('metadata'), fieldToken(f)]),
 ];
 /** Server-set metadata whose whole subtree is never owned. */
 const SERVER_OWNED_SUBTREES = ['managedFields', 'deletionTimestamp', 'deletionGracePeriodSeconds'].map(fieldToken);

@@ -8,7 +8,7 @@
  *    "deduced" — maps granular, lists atomic, nothing declared.
  */
 import type { SchemaNode } from '../openapi/swagger.ts';
-import { LIST_MAP_KEYS, LIST_TYPE, MAP_TYPE, PATCH_MERGE_KEY, extension, patchStrategies, resolveSchema, type SchemaResolver } from './schema.ts';
+import { extension, LIST_MAP_KEYS, LIST_TYPE, MAP_TYPE, PATCH_MERGE_KEY, patchStrategies, resolveSchema, type SchemaResolver } from './schema.ts';
 
 export type ListKind = 'atomic' | 'set' | 'map';
 

@@ -8,7 +8,7 @@
  */
 import { BadPatchError } from './errors.ts';
 import { deepEqual, isPlainObject, type JsonObject } from './json.ts';
-import { DELETE_DIRECTIVE, DIRECTIVE_MARKER, MERGE_DIRECTIVE, REPLACE_DIRECTIVE, mergeMap, type SchemaCursor } from './strategic.ts';
+import { DELETE_DIRECTIVE, DIRECTIVE_MARKER, MERGE_DIRECTIVE, mergeMap, REPLACE_DIRECTIVE, type SchemaCursor } from './strategic.ts';
 
 /** How a list field merges: `merge` false means the patch list replaces the original. */
 export type ListContext = {

@@ -17,8 +17,8 @@
 import type { SchemaNode } from '../openapi/swagger.ts';
 import { BadPatchError, PatchError, StrategicMergePatchUnsupportedError } from './errors.ts';
 import { deepClone, isPlainObject, type JsonObject } from './json.ts';
-import { PATCH_MERGE_KEY, fieldSchema, patchStrategies, resolveSchema, type SchemaResolver } from './schema.ts';
-import { mergeSlice, type ListContext } from './strategic-lists.ts';
+import { fieldSchema, PATCH_MERGE_KEY, patchStrategies, resolveSchema, type SchemaResolver } from './schema.ts';
+import { type ListContext, mergeSlice } from './strategic-lists.ts';
 
 export const DIRECTIVE_MARKER = '$patch';
 export const REPLACE_DIRECTIVE = 'replace';

@@ -2,8 +2,9 @@
  * Schema-aware operations on whole objects that server-side apply is built from
  * (structured-merge-diff's typed.Merge, typed.Compare and RemoveItems).
  */
+
+import { FIELD_PREFIX, FieldSet, fieldToken, INDEX_PREFIX, itemToken, type Path } from './fieldsets.ts';
 import { deepClone, deepEqual, isPlainObject, type JsonObject } from './json.ts';
-import { FIELD_PREFIX, FieldSet, INDEX_PREFIX, fieldToken, itemToken, type Path } from './fieldsets.ts';
 import type { SsaType } from './ssa-types.ts';
 
 /** Paths that appeared, changed, or disappeared between two versions of an object. */

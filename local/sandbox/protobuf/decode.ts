@@ -78,8 +78,7 @@ function decodeEmbedded(raw: Uint8Array, depth: number, what: string): Json | un
 }
 
 /** A `[]string` Go type marshalled as a wrapper message {items=1}; JSON is the bare list. */
-const stringList = (bytes: Uint8Array): Json =>
-  [...readFields(bytes)].filter((f) => f.number === 1 && f.wire === WIRE_LENGTH).map((f) => utf8.decode(f.value as Uint8Array));
+const stringList = (bytes: Uint8Array): Json => [...readFields(bytes)].filter((f) => f.number === 1 && f.wire === WIRE_LENGTH).map((f) => utf8.decode(f.value as Uint8Array));
 
 /**
  * apimachinery types whose JSON form is not their message shape (custom MarshalJSON in Go).
@@ -99,8 +98,7 @@ const SPECIAL: Record<string, (bytes: Uint8Array, depth: number) => Json | undef
   },
   [`${META_V1_PACKAGE}.Duration`]: (bytes) => formatGoDuration(BigInt.asIntN(64, varintOf(lastFields(bytes), 1))),
   [`${META_V1_PACKAGE}.FieldsV1`]: (bytes, depth) => decodeEmbedded(bytesOf(lastFields(bytes), 1), depth, 'fieldsV1'),
-  'k8s.io.apimachinery.pkg.runtime.RawExtension': (bytes, depth) =>
-    decodeEmbedded(bytesOf(lastFields(bytes), 1), depth, 'an embedded object (RawExtension)'),
+  'k8s.io.apimachinery.pkg.runtime.RawExtension': (bytes, depth) => decodeEmbedded(bytesOf(lastFields(bytes), 1), depth, 'an embedded object (RawExtension)'),
   'k8s.io.apimachinery.pkg.util.intstr.IntOrString': (bytes) => {
     const f = lastFields(bytes);
     return varintOf(f, 1) === INT_OR_STRING_STRING ? utf8.decode(bytesOf(f, 3)) : int64(varintOf(f, 2));

@@ -17,9 +17,7 @@ const SAFE_VARINT_BYTES = 7;
 const BITS_PER_VARINT_BYTE = 7;
 
 /** One field as found on the wire; `value` is the varint or the raw bytes of the payload. */
-export type WireField =
-  | { number: number; wire: typeof WIRE_VARINT; value: bigint }
-  | { number: number; wire: typeof WIRE_LENGTH | typeof WIRE_FIXED64 | typeof WIRE_FIXED32; value: Uint8Array };
+export type WireField = { number: number; wire: typeof WIRE_VARINT; value: bigint } | { number: number; wire: typeof WIRE_LENGTH | typeof WIRE_FIXED64 | typeof WIRE_FIXED32; value: Uint8Array };
 
 /** Reads the varint at `pos`; returns it as an unsigned 64-bit BigInt and the next offset. */
 export function readVarint(buf: Uint8Array, pos: number): [bigint, number] {

@@ -7,27 +7,28 @@
  * and `conveyor(args, { as })`, which runs the CLI as a process signing as a profile of that
  * file — with no other AWS setting of this machine in its environment.
  */
+
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { SecretsManagerStore } from '#adapters/secrets/secrets-manager.ts';
-import type { AppDeps } from '#functions/app/context.ts';
-import { ROUTE_TABLES } from '#functions/api/routes.ts';
-import { CATALOG } from '#functions/catalog.ts';
-import { imagePushHandler } from '#functions/handlers/events/on-image-push.ts';
-import { httpHandler } from '#functions/handlers/http/router.ts';
 import { FakeClusterProbe } from '#domain/pipeline/fake-cluster-probe.ts';
 import { FakeEvents, FakeWorkflows } from '#domain/pipeline/fake-workflows.ts';
 import { newId } from '#domain/pipeline/ids.ts';
 import type { Role } from '#domain/pipeline/model.ts';
-import { demoUsers, generateDemoCredentials, principalsOf, writeCredentialsFile, type DemoCredential } from '#local/aws/api-gateway/credentials.ts';
-import { LOCAL_ACCOUNT, startApiGateway, type ApiGatewayService } from '#local/aws/api-gateway/server.ts';
-import { startEvents, type EventsService } from '#local/aws/events/index.ts';
+import { ROUTE_TABLES } from '#functions/api/routes.ts';
+import type { AppDeps } from '#functions/app/context.ts';
+import { CATALOG } from '#functions/catalog.ts';
+import { imagePushHandler } from '#functions/handlers/events/on-image-push.ts';
+import { httpHandler } from '#functions/handlers/http/router.ts';
+import { type DemoCredential, demoUsers, generateDemoCredentials, principalsOf, writeCredentialsFile } from '#local/aws/api-gateway/credentials.ts';
+import { type ApiGatewayService, LOCAL_ACCOUNT, startApiGateway } from '#local/aws/api-gateway/server.ts';
+import { type EventsService, startEvents } from '#local/aws/events/index.ts';
 import { lambdaContext } from '../../support/api-events.ts';
-import { runConveyor, type ConveyorRun } from '../../support/conveyor.ts';
+import { type ConveyorRun, runConveyor } from '../../support/conveyor.ts';
 import { createTestTable, type TestTable } from '../dynamodb/helpers.ts';
-import { startLocalSecrets, type LocalSecrets } from '../local-aws/secrets/helpers.ts';
+import { type LocalSecrets, startLocalSecrets } from '../local-aws/secrets/helpers.ts';
 
 export const REGION = 'eu-west-1';
 export type Profile = 'admin' | 'release-manager' | 'approver' | 'auditor';
@@ -68,7 +69,10 @@ export async function createCliWorld(label: string): Promise<CliWorld> {
   const probe = new FakeClusterProbe();
   const deps: AppDeps = { stores: table.stores, secrets, workflows, events: new FakeEvents(), clock: () => new Date(), newId: () => newId(), clusterProbe: probe };
   const handlers = Object.fromEntries(Object.entries(ROUTE_TABLES).map(([name, routes]) => [name, httpHandler(routes, () => deps)]));
-  const onImagePush = imagePushHandler(() => deps, () => PIPELINE_ARN);
+  const onImagePush = imagePushHandler(
+    () => deps,
+    () => PIPELINE_ARN,
+  );
 
   const credentials = generateDemoCredentials(demoUsers());
   for (const user of credentials) await table.stores.roles.create({ principalArn: user.principalArn, roles: [{ role: ROLE_OF[user.profile as Profile] }] });
@@ -109,7 +113,8 @@ export async function createCliWorld(label: string): Promise<CliWorld> {
     users: Object.fromEntries(credentials.map((c) => [c.profile, c])) as Record<Profile, DemoCredential>,
     dir,
     environment,
-    conveyor: (args, options = {}) => runConveyor(args, { env: options.env ?? environment(options.as ?? 'admin'), cwd: options.cwd ?? dir, ...(options.stdin !== undefined ? { stdin: options.stdin } : {}) }),
+    conveyor: (args, options = {}) =>
+      runConveyor(args, { env: options.env ?? environment(options.as ?? 'admin'), cwd: options.cwd ?? dir, ...(options.stdin !== undefined ? { stdin: options.stdin } : {}) }),
     async close() {
       await gateway.close();
       await events.close();

@@ -16,12 +16,12 @@ import { join } from 'node:path';
 import { format } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '#cli/commands/apply.ts';
+import { type ConveyorRun, runConveyor } from '../../support/conveyor.ts';
 import { rawRequest } from '../../support/https.ts';
 import { startTestSandbox, writeUserKubeconfig } from '../../support/sandbox.ts';
-import { runConveyor, type ConveyorRun } from '../../support/conveyor.ts';
 import { CORPUS_DIR, loadCorpus } from '../../unit/domain/render/corpus/cases.ts';
-import { env, NS, type BadInput } from './bad-inputs/context.ts';
 import * as command from './bad-inputs/command.ts';
+import { type BadInput, env, NS } from './bad-inputs/context.ts';
 import * as input from './bad-inputs/input.ts';
 import * as target from './bad-inputs/target.ts';
 
@@ -49,16 +49,21 @@ const corpusCases: BadInput[] = Object.entries(corpus).map(([file, c]) => {
   return {
     name: `corpus/${file}`,
     args: () => [
-      '-f', path,
-      '--kubeconfig', corpusKubeconfigs.get(target.namespace)!,
+      '-f',
+      path,
+      '--kubeconfig',
+      corpusKubeconfigs.get(target.namespace)!,
       // An admin target is asked for with --admin; its default namespace is the context's.
       ...(target.admin ? ['--admin'] : ['--namespace', target.namespace]),
       // The corpus's fixed deployment context (see renderContext in its fixtures).
-      '--environment', 'Production',
-      '--deployment-id', 'deployments-42',
+      '--environment',
+      'Production',
+      '--deployment-id',
+      'deployments-42',
       ...Object.entries(c.vars ?? {}).flatMap(([name, value]) => [sensitive.has(name) ? '--sensitive-var' : '--var', `${name}=${value}`]),
       ...Object.entries(c.images ?? {}).flatMap(([repository, ref]) => ['--image', `${repository}=${ref}`]),
-      '--output', 'json',
+      '--output',
+      'json',
     ],
     // Messages name the file as given on the command line.
     expect: [c.expect.replaceAll(file, path)],

@@ -10,8 +10,8 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runConveyor, type ConveyorRun } from '../../support/conveyor.ts';
-import { startTestSandbox, writeUserKubeconfig, type TestSandbox } from '../../support/sandbox.ts';
+import { type ConveyorRun, runConveyor } from '../../support/conveyor.ts';
+import { startTestSandbox, type TestSandbox, writeUserKubeconfig } from '../../support/sandbox.ts';
 
 const fixture = (name: string) => join(import.meta.dirname, 'fixtures', name);
 const NS = 'team-a';
@@ -127,7 +127,20 @@ describe('conveyor apply', () => {
     const before = await settledVersion();
 
     // Act: new values, and a file with objects that do not exist yet.
-    const run = await conveyorApply([...WEB_ARGS, '-f', fixture('settings.yaml'), '--kubeconfig', t.kubeconfigPath, '--var', 'Greeting=changed', '--var', 'Replicas=3', '--dry-run', '--output', 'json']);
+    const run = await conveyorApply([
+      ...WEB_ARGS,
+      '-f',
+      fixture('settings.yaml'),
+      '--kubeconfig',
+      t.kubeconfigPath,
+      '--var',
+      'Greeting=changed',
+      '--var',
+      'Replicas=3',
+      '--dry-run',
+      '--output',
+      'json',
+    ]);
 
     // Assess
     expect(run.code, shown(run)).toBe(0);
@@ -223,7 +236,21 @@ describe('conveyor apply', () => {
 
   it('applies a DeployContainers spec: Deployment, Service and a ConfigMap per deployment id, the older one cleaned up after the wait', async () => {
     // Prepare
-    const args = (id: string, greeting: string) => ['-f', fixture('deploy-containers.yaml'), '--kubeconfig', t.kubeconfigPath, '--namespace', NS, '--image', 'nginx=1.27', '--var', `Greeting=${greeting}`, '--deployment-id', id, '--wait'];
+    const args = (id: string, greeting: string) => [
+      '-f',
+      fixture('deploy-containers.yaml'),
+      '--kubeconfig',
+      t.kubeconfigPath,
+      '--namespace',
+      NS,
+      '--image',
+      'nginx=1.27',
+      '--var',
+      `Greeting=${greeting}`,
+      '--deployment-id',
+      id,
+      '--wait',
+    ];
 
     // Act: first deployment
     const first = await conveyorApply(args('d1', 'hello'));

@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runConveyor, type ConveyorRun } from '../../support/conveyor.ts';
+import { type ConveyorRun, runConveyor } from '../../support/conveyor.ts';
 import { startTestSandbox, type TestSandbox } from '../../support/sandbox.ts';
 
 const fixture = (name: string) => join(import.meta.dirname, 'fixtures', name);
@@ -52,12 +52,24 @@ describe('conveyor apply --image', () => {
     { form: 'REPO=TAG', image: 'nginx=1.27', expect: { web: 'nginx:1.27', store: 'docker.io/nginx:1.27', agent: 'docker.io/library/nginx:1.27', nightly: 'nginx:1.27' } },
     { form: 'REPO:TAG', image: 'docker.io/library/nginx:1.27', expect: { web: 'nginx:1.27', store: 'docker.io/nginx:1.27', agent: 'docker.io/library/nginx:1.27', nightly: 'nginx:1.27' } },
     { form: 'REPO=@DIGEST', image: `nginx=@${DIGEST}`, expect: { web: `nginx@${DIGEST}`, store: `docker.io/nginx@${DIGEST}`, agent: `docker.io/library/nginx@${DIGEST}`, nightly: `nginx@${DIGEST}` } },
-    { form: 'REPO@DIGEST', image: `docker.io/nginx@${DIGEST}`, expect: { web: `nginx@${DIGEST}`, store: `docker.io/nginx@${DIGEST}`, agent: `docker.io/library/nginx@${DIGEST}`, nightly: `nginx@${DIGEST}` } },
+    {
+      form: 'REPO@DIGEST',
+      image: `docker.io/nginx@${DIGEST}`,
+      expect: { web: `nginx@${DIGEST}`, store: `docker.io/nginx@${DIGEST}`, agent: `docker.io/library/nginx@${DIGEST}`, nightly: `nginx@${DIGEST}` },
+    },
     { form: 'REPO=NEWREPO:TAG (a private ECR mirror)', image: `nginx=${MIRROR}:1.27`, expect: { web: `${MIRROR}:1.27`, store: `${MIRROR}:1.27`, agent: `${MIRROR}:1.27`, nightly: `${MIRROR}:1.27` } },
-    { form: 'REPO=NEWREPO@DIGEST', image: `nginx=${MIRROR}@${DIGEST}`, expect: { web: `${MIRROR}@${DIGEST}`, store: `${MIRROR}@${DIGEST}`, agent: `${MIRROR}@${DIGEST}`, nightly: `${MIRROR}@${DIGEST}` } },
+    {
+      form: 'REPO=NEWREPO@DIGEST',
+      image: `nginx=${MIRROR}@${DIGEST}`,
+      expect: { web: `${MIRROR}@${DIGEST}`, store: `${MIRROR}@${DIGEST}`, agent: `${MIRROR}@${DIGEST}`, nightly: `${MIRROR}@${DIGEST}` },
+    },
   ])('$form sets every nginx container, whatever its spelling, kind or tag, and leaves the init container', async (c) => {
     // Prepare
-    const ns = `img-${c.form.split(' ')[0].toLowerCase().replace(/[^a-z]+/g, '-').replace(/-$/, '')}`;
+    const ns = `img-${c.form
+      .split(' ')[0]
+      .toLowerCase()
+      .replace(/[^a-z]+/g, '-')
+      .replace(/-$/, '')}`;
 
     // Act
     const run = await apply(['-f', fixture('images-every-kind.yaml'), '-n', ns, '--image', c.image]);

@@ -7,11 +7,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
 import { join } from 'node:path';
+import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreatePki } from '#sandbox/auth/pki.ts';
-import { runConveyor, type ConveyorRun } from '../../support/conveyor.ts';
+import { type ConveyorRun, runConveyor } from '../../support/conveyor.ts';
 import { startTestSandbox, type TestSandbox } from '../../support/sandbox.ts';
 
 const fixture = (name: string) => join(import.meta.dirname, 'fixtures', name);
@@ -46,7 +46,9 @@ async function listen(server: Server): Promise<number> {
 
 function kubeconfigFor(name: string, port: number, caPem?: string): string {
   const file = join(t.dir, `kubeconfig-${name}`);
-  const cluster = caPem ? { server: `https://127.0.0.1:${port}`, 'certificate-authority-data': Buffer.from(caPem).toString('base64') } : { server: `https://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true };
+  const cluster = caPem
+    ? { server: `https://127.0.0.1:${port}`, 'certificate-authority-data': Buffer.from(caPem).toString('base64') }
+    : { server: `https://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true };
   const config = {
     apiVersion: 'v1',
     kind: 'Config',
@@ -79,30 +81,38 @@ describe('conveyor apply --timeout', () => {
         return kubeconfigFor('tls', await listen(createTlsServer({ key: pki.server.keyPem, cert: pki.server.certPem })), pki.ca.certPem);
       },
     },
-  ])('ends by its deadline with exit 3 against $name', async (c) => {
-    // Prepare
-    const kubeconfig = await c.start();
+  ])(
+    'ends by its deadline with exit 3 against $name',
+    async (c) => {
+      // Prepare
+      const kubeconfig = await c.start();
 
-    // Act
-    const run = await runConveyor(['apply', '-f', fixture('settings.yaml'), '--kubeconfig', kubeconfig, '--namespace', 'team-a', '--wait', '--timeout', String(TIMEOUT_SECONDS)]);
+      // Act
+      const run = await runConveyor(['apply', '-f', fixture('settings.yaml'), '--kubeconfig', kubeconfig, '--namespace', 'team-a', '--wait', '--timeout', String(TIMEOUT_SECONDS)]);
 
-    // Assess
-    expect(run.code, shown(run)).toBe(3);
-    expect(run.stderr, shown(run)).toContain(`the deadline of ${TIMEOUT_SECONDS} s`);
-    expect(run.stderr, shown(run)).not.toContain('unexpected error');
-    expect(run.stderr).not.toContain('silent-cluster-token-0000');
-    expect(run.ms, shown(run)).toBeLessThan(GENEROUS_MS);
-  }, TEST_TIMEOUT_MS);
+      // Assess
+      expect(run.code, shown(run)).toBe(3);
+      expect(run.stderr, shown(run)).toContain(`the deadline of ${TIMEOUT_SECONDS} s`);
+      expect(run.stderr, shown(run)).not.toContain('unexpected error');
+      expect(run.stderr).not.toContain('silent-cluster-token-0000');
+      expect(run.ms, shown(run)).toBeLessThan(GENEROUS_MS);
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('ends by its deadline with exit 1 when the rollout does not finish', async () => {
-    // Act
-    const run = await runConveyor(['apply', '-f', fixture('rollout-slow.yaml'), '--kubeconfig', t.kubeconfigPath, '--namespace', 'deadline-slow', '--wait', '--timeout', String(TIMEOUT_SECONDS)]);
+  it(
+    'ends by its deadline with exit 1 when the rollout does not finish',
+    async () => {
+      // Act
+      const run = await runConveyor(['apply', '-f', fixture('rollout-slow.yaml'), '--kubeconfig', t.kubeconfigPath, '--namespace', 'deadline-slow', '--wait', '--timeout', String(TIMEOUT_SECONDS)]);
 
-    // Assess
-    expect(run.code, shown(run)).toBe(1);
-    expect(run.stdout, shown(run)).toContain(`timeout: Deployment/slow: Timeout: step timed out after ${TIMEOUT_SECONDS}s`);
-    // It gave up while the rollout was still under way (the pod turns ready only after 60 s).
-    expect(t.sandbox.cluster.store.get('apps/deployments', 'deadline-slow', 'slow')?.status?.availableReplicas ?? 0).toBe(0);
-    expect(run.ms, shown(run)).toBeLessThan(GENEROUS_MS);
-  }, TEST_TIMEOUT_MS);
+      // Assess
+      expect(run.code, shown(run)).toBe(1);
+      expect(run.stdout, shown(run)).toContain(`timeout: Deployment/slow: Timeout: step timed out after ${TIMEOUT_SECONDS}s`);
+      // It gave up while the rollout was still under way (the pod turns ready only after 60 s).
+      expect(t.sandbox.cluster.store.get('apps/deployments', 'deadline-slow', 'slow')?.status?.availableReplicas ?? 0).toBe(0);
+      expect(run.ms, shown(run)).toBeLessThan(GENEROUS_MS);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

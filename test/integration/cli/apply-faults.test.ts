@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runConveyor, type ConveyorRun } from '../../support/conveyor.ts';
+import { type ConveyorRun, runConveyor } from '../../support/conveyor.ts';
 import { MULTI_SERVICE_NAMES, MULTI_SERVICE_OBJECTS, multiServiceAppYaml } from '../../support/manifests.ts';
 import { faultMix, startTestSandbox, type TestSandbox } from '../../support/sandbox.ts';
 
@@ -34,7 +34,22 @@ const shown = (r: ConveyorRun) => `exit ${r.code} after ${Math.round(r.ms)} ms\n
 async function applyApp(namespace: string, rate: number, timeoutSeconds: number): Promise<ConveyorRun> {
   t.sandbox.faults.set(rate > 0 ? faultMix(rate) : []);
   try {
-    return await runConveyor(['apply', '-f', app, '--kubeconfig', t.kubeconfigPath, '--namespace', namespace, '--var', `Greeting=hello-${namespace}`, '--wait', '--timeout', String(timeoutSeconds), '--output', 'json']);
+    return await runConveyor([
+      'apply',
+      '-f',
+      app,
+      '--kubeconfig',
+      t.kubeconfigPath,
+      '--namespace',
+      namespace,
+      '--var',
+      `Greeting=hello-${namespace}`,
+      '--wait',
+      '--timeout',
+      String(timeoutSeconds),
+      '--output',
+      'json',
+    ]);
   } finally {
     t.sandbox.faults.set([]);
   }
@@ -82,33 +97,40 @@ describe('conveyor apply --wait under injected faults', () => {
       const output = JSON.parse(result.stdout);
       expect(output.state).toBe('done');
       expect(output.objects).toHaveLength(MULTI_SERVICE_OBJECTS);
-      expect(output.objects.every((o: { status: string }) => o.status === 'Healthy'), shown(result)).toBe(true);
+      expect(
+        output.objects.every((o: { status: string }) => o.status === 'Healthy'),
+        shown(result),
+      ).toBe(true);
       expect(t.sandbox.faults.stats.injected - before.injected, 'faults were injected').toBeGreaterThan(0);
       assertAppComplete(namespace);
     }
   });
 
-  it('at 50% succeeds or ends cleanly within its deadline, and a re-run without faults converges', async () => {
-    // Prepare
-    const namespace = `shop-${++run}`;
+  it(
+    'at 50% succeeds or ends cleanly within its deadline, and a re-run without faults converges',
+    async () => {
+      // Prepare
+      const namespace = `shop-${++run}`;
 
-    // Act
-    const flaky = await applyApp(namespace, 0.5, HALF_TIMEOUT_SECONDS);
-    const again = await applyApp(namespace, 0, TIMEOUT_SECONDS);
+      // Act
+      const flaky = await applyApp(namespace, 0.5, HALF_TIMEOUT_SECONDS);
+      const again = await applyApp(namespace, 0, TIMEOUT_SECONDS);
 
-    // Assess
-    expect([0, 1, 3], shown(flaky)).toContain(flaky.code);
-    expect(flaky.ms, shown(flaky)).toBeLessThan(HALF_RUN_BOUND_MS);
-    expect(flaky.stderr, shown(flaky)).not.toContain('unexpected error');
-    const output = JSON.parse(flaky.stdout || "null") ?? { state: `no output: ${shown(flaky)}` };
-    if (flaky.code === 3) {
-      // What the cluster holds is named: applied and not applied, or the request that ran out of time.
-      expect(output.state).toBe('error');
-      expect(output.error.message, shown(flaky)).toMatch(/not applied \(\d+\)|deadline of 10 s/);
-    } else {
-      expect(output.state).toBe(flaky.code === 0 ? 'done' : 'timeout');
-    }
-    expect(again.code, shown(again)).toBe(0);
-    assertAppComplete(namespace);
-  }, HALF_TEST_TIMEOUT_MS);
+      // Assess
+      expect([0, 1, 3], shown(flaky)).toContain(flaky.code);
+      expect(flaky.ms, shown(flaky)).toBeLessThan(HALF_RUN_BOUND_MS);
+      expect(flaky.stderr, shown(flaky)).not.toContain('unexpected error');
+      const output = JSON.parse(flaky.stdout || 'null') ?? { state: `no output: ${shown(flaky)}` };
+      if (flaky.code === 3) {
+        // What the cluster holds is named: applied and not applied, or the request that ran out of time.
+        expect(output.state).toBe('error');
+        expect(output.error.message, shown(flaky)).toMatch(/not applied \(\d+\)|deadline of 10 s/);
+      } else {
+        expect(output.state).toBe(flaky.code === 0 ? 'done' : 'timeout');
+      }
+      expect(again.code, shown(again)).toBe(0);
+      assertAppComplete(namespace);
+    },
+    HALF_TEST_TIMEOUT_MS,
+  );
 });

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineAccount } from '#functions/app/account-material.ts';
 import { testCertificates } from '../../support/certificates.ts';
-import { createCliWorld, secretsOf, shown, type CliWorld } from './api-world.ts';
+import { type CliWorld, createCliWorld, secretsOf, shown } from './api-world.ts';
 
 let world: CliWorld;
 
@@ -44,7 +44,12 @@ describe('conveyor env', () => {
     // Assess
     for (const run of [dev, prod, text, json, updated, shownDev, deleted]) expect(run.code, shown(run)).toBe(0);
     expect(dev.stdout).toBe('environment dev created (order 1)\n');
-    expect(text.stdout.split('\n')).toEqual([expect.stringMatching(/^ID +NAME +ORDER +DESCRIPTION$/), expect.stringMatching(/^dev +Development +1$/), expect.stringMatching(/^prod +Production +2$/), '']);
+    expect(text.stdout.split('\n')).toEqual([
+      expect.stringMatching(/^ID +NAME +ORDER +DESCRIPTION$/),
+      expect.stringMatching(/^dev +Development +1$/),
+      expect.stringMatching(/^prod +Production +2$/),
+      '',
+    ]);
     expect(JSON.parse(json.stdout)).toEqual({ items: [expect.objectContaining({ id: 'dev', name: 'Development', order: 1, version: 1 }), expect.objectContaining({ id: 'prod', order: 2 })] });
     expect(updated.stdout).toBe('environment dev updated (version 2)\n');
     expect(JSON.parse(shownDev.stdout)).toMatchObject({ id: 'dev', description: 'where it starts', version: 2 });
@@ -69,7 +74,14 @@ describe('conveyor env', () => {
     expect(badFlag.code).toBe(2);
     expect(badFlag.stderr).toContain('--order must be a whole number');
     expect(json.code).toBe(2);
-    expect(JSON.parse(json.stdout)).toEqual({ error: { status: 400, code: 'ValidationError', message: expect.stringContaining('body.id: must be a slug'), details: expect.objectContaining({ problems: [expect.stringContaining('body.id')] }) } });
+    expect(JSON.parse(json.stdout)).toEqual({
+      error: {
+        status: 400,
+        code: 'ValidationError',
+        message: expect.stringContaining('body.id: must be a slug'),
+        details: expect.objectContaining({ problems: [expect.stringContaining('body.id')] }),
+      },
+    });
   });
 });
 
@@ -79,7 +91,10 @@ describe('conveyor lifecycle and project', () => {
     await world.conveyor(['env', 'create', 'test', '--order', '2']);
     await world.conveyor(['env', 'create', 'prod', '--order', '3']);
     const file = join(world.dir, 'lifecycle.yaml');
-    writeFileSync(file, 'id: default\nname: Default\nphases:\n  - {name: Dev, environments: [dev], entry: automatic}\n  - {name: Prod, environments: [test, prod], entry: manual, minimumEnvironmentsBeforePromotion: 1}\n');
+    writeFileSync(
+      file,
+      'id: default\nname: Default\nphases:\n  - {name: Dev, environments: [dev], entry: automatic}\n  - {name: Prod, environments: [test, prod], entry: manual, minimumEnvironmentsBeforePromotion: 1}\n',
+    );
 
     // Act
     const created = await world.conveyor(['lifecycle', 'create', 'default', '--phase', 'Dev=dev:automatic', '--phase', 'Test=test', '--phase', 'Prod=prod']);
@@ -154,7 +169,17 @@ describe('conveyor account', () => {
     writeFileSync(join(world.dir, 'client.key'), client.keyPem, { mode: 0o600 });
 
     // Act
-    const certificate = await world.conveyor(['account', 'create', 'developer', '--kind', 'certificate', '--certificate', join(world.dir, 'client.crt'), '--secret-file', join(world.dir, 'client.key')]);
+    const certificate = await world.conveyor([
+      'account',
+      'create',
+      'developer',
+      '--kind',
+      'certificate',
+      '--certificate',
+      join(world.dir, 'client.crt'),
+      '--secret-file',
+      join(world.dir, 'client.key'),
+    ]);
     const eks = await world.conveyor(['account', 'create', 'prod-eks', '--kind', 'eks', '--cluster', 'prod', '--cluster-region', 'eu-west-1']);
     const rotated = await world.conveyor(['account', 'update', 'deployer', '--secret-stdin'], { stdin: 'rotated-token-7b1a' });
 
@@ -238,7 +263,14 @@ describe('conveyor target and roles', () => {
     await world.conveyor(['roles', 'grant', 'arn:aws:iam::000000000000:user/carol', '--role', 'Auditor']);
     const role = await world.conveyor(['roles', 'show', 'arn:aws:iam::000000000000:user/carol']);
     const deletes = [];
-    for (const args of [['roles', 'delete', 'arn:aws:iam::000000000000:user/carol'], ['target', 'delete', 'web-1'], ['account', 'delete', 'deployer'], ['project', 'delete', 'web'], ['lifecycle', 'delete', 'default']]) deletes.push(await world.conveyor(args));
+    for (const args of [
+      ['roles', 'delete', 'arn:aws:iam::000000000000:user/carol'],
+      ['target', 'delete', 'web-1'],
+      ['account', 'delete', 'deployer'],
+      ['project', 'delete', 'web'],
+      ['lifecycle', 'delete', 'default'],
+    ])
+      deletes.push(await world.conveyor(args));
 
     // Assess
     expect(lifecycles.stdout, shown(lifecycles)).toMatch(/^default +Default +Dev → Prod$/m);

@@ -13,7 +13,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { credentialsFileText } from '#local/aws/api-gateway/credentials.ts';
-import { cleanEnvironment, createCliWorld, REGION, secretsOf, shown, type CliWorld } from './api-world.ts';
+import { type CliWorld, cleanEnvironment, createCliWorld, REGION, secretsOf, shown } from './api-world.ts';
 
 let world: CliWorld;
 

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Deployment, DeploymentState } from '#domain/pipeline/model.ts';
 import { LOCAL_ACCOUNT } from '#local/aws/api-gateway/server.ts';
-import { PROXY, seed, storeToken, WEB, webProject, type World as ReleaseWorld } from '../api/release/world.ts';
-import { createCliWorld, REGION, shown, type CliWorld } from './api-world.ts';
+import { PROXY, type World as ReleaseWorld, seed, storeToken, WEB, webProject } from '../api/release/world.ts';
+import { type CliWorld, createCliWorld, REGION, shown } from './api-world.ts';
 
 let world: CliWorld;
 const ECR_REPOSITORY = `${LOCAL_ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/shop/web`;
@@ -26,7 +26,14 @@ beforeAll(async () => {
   const { secretArn } = await seed(world as unknown as ReleaseWorld);
   const manifest = `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: shop}\nspec:\n  template:\n    spec:\n      containers: [{name: shop, image: "${ECR_REPOSITORY}:1.0.0"}]\n`;
   await world.deps.stores.projects.create(
-    webProject(secretArn, { id: 'shop', name: 'Shop', process: [{ kind: 'apply-manifests', name: 'deploy shop', targetTags: ['web'], timeoutSeconds: 300, manifests: [{ name: 'shop.yaml', content: manifest }] }], variables: [], channels: [{ name: 'default', rules: [] }], defaultChannel: 'default' }),
+    webProject(secretArn, {
+      id: 'shop',
+      name: 'Shop',
+      process: [{ kind: 'apply-manifests', name: 'deploy shop', targetTags: ['web'], timeoutSeconds: 300, manifests: [{ name: 'shop.yaml', content: manifest }] }],
+      variables: [],
+      channels: [{ name: 'default', rules: [] }],
+      defaultChannel: 'default',
+    }),
   );
   const created = await world.conveyor(['release', 'create', 'web', '--version', '1.0.0', '--image', `${WEB}=1.0.0`, '--image', `${PROXY}=v3`], { as: 'release-manager' });
   expect(created.code, shown(created)).toBe(0);
@@ -48,7 +55,10 @@ async function until<T>(find: () => Promise<T | undefined>, what: string): Promi
 
 /** The deployment of `version` to `environmentId` once the CLI has asked for it. */
 const deploymentOf = (version: string, environmentId: string) =>
-  until(async () => (await world.deps.stores.deployments.listByProjectEnvironment('web', environmentId)).items.find((d) => d.releaseVersion === version), `deployment of ${version} to ${environmentId}`);
+  until(
+    async () => (await world.deps.stores.deployments.listByProjectEnvironment('web', environmentId)).items.find((d) => d.releaseVersion === version),
+    `deployment of ${version} to ${environmentId}`,
+  );
 
 /** Moves a deployment through states as the state machine would. */
 async function move(id: string, states: DeploymentState[], extra: Partial<Deployment> = {}): Promise<void> {
@@ -87,7 +97,9 @@ describe('conveyor deploy', () => {
     expect(noRelease.code, shown(noRelease)).toBe(2);
     expect(noRelease.stderr).toBe('conveyor deploy: release 9.9.9 of project web does not exist\n  (`conveyor release list web` shows what exists)\n');
     expect(deployed.code, shown(deployed)).toBe(0);
-    expect(deployed.stdout).toMatch(/^deployment [0-9A-Z]{26}: web@1\.0\.0 to dev, Queued \((started|handed to the release lifecycle waiting for it)\)\nfollow it with: conveyor deployment show [0-9A-Z]{26} --wait\n$/);
+    expect(deployed.stdout).toMatch(
+      /^deployment [0-9A-Z]{26}: web@1\.0\.0 to dev, Queued \((started|handed to the release lifecycle waiting for it)\)\nfollow it with: conveyor deployment show [0-9A-Z]{26} --wait\n$/,
+    );
   });
 
   it('with --wait, prints one line per event while the deployment runs, and exits 0 when it succeeds', async () => {
@@ -98,8 +110,18 @@ describe('conveyor deploy', () => {
     const running = world.conveyor(['deploy', 'web@1.1.0', '--to', 'dev', '--wait'], { as: 'release-manager' });
     const deployment = await deploymentOf('1.1.0', 'dev');
     await move(deployment.id, ['Running'], { startedAt: new Date().toISOString() });
-    const result = await world.deps.stores.deployments.putResult({ deploymentId: deployment.id, stepIndex: 0, stepName: 'deploy web', targetId: 'web-1', state: 'Running', message: 'Deployment/shop/web: 1 of 2 updated replicas are available', version: 0 });
-    await world.deps.stores.deployments.appendLog(deployment.id, [{ time: new Date().toISOString(), level: 'info', message: 'applied Deployment/shop/web', stepName: 'deploy web', targetId: 'web-1' }]);
+    const result = await world.deps.stores.deployments.putResult({
+      deploymentId: deployment.id,
+      stepIndex: 0,
+      stepName: 'deploy web',
+      targetId: 'web-1',
+      state: 'Running',
+      message: 'Deployment/shop/web: 1 of 2 updated replicas are available',
+      version: 0,
+    });
+    await world.deps.stores.deployments.appendLog(deployment.id, [
+      { time: new Date().toISOString(), level: 'info', message: 'applied Deployment/shop/web', stepName: 'deploy web', targetId: 'web-1' },
+    ]);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     await world.deps.stores.deployments.putResult({ ...result, state: 'Succeeded', message: 'done' });
     await move(deployment.id, ['Succeeded'], { finishedAt: new Date().toISOString() });
@@ -128,7 +150,10 @@ describe('conveyor deploy', () => {
     await move(first.id, ['Running', 'Failed'], { failure, finishedAt: new Date().toISOString() });
     const failed = await failing;
     const erroring = world.conveyor(['deployment', 'redeploy', first.id, '--wait'], { as: 'release-manager' });
-    const second = await until(async () => (await world.deps.stores.deployments.listByProjectEnvironment('web', 'dev')).items.find((d) => d.releaseVersion === '1.2.0' && d.id !== first.id), 'the redeployment');
+    const second = await until(
+      async () => (await world.deps.stores.deployments.listByProjectEnvironment('web', 'dev')).items.find((d) => d.releaseVersion === '1.2.0' && d.id !== first.id),
+      'the redeployment',
+    );
     await move(second.id, ['Running', 'Errored'], { failure: { category: 'unavailable', message: 'the cluster did not answer' } });
     const errored = await erroring;
 
@@ -141,7 +166,7 @@ describe('conveyor deploy', () => {
 });
 
 describe('approvals', () => {
-  it('shows the approval a deployment waits for, refuses its starter, and takes the approver\'s decision', async () => {
+  it("shows the approval a deployment waits for, refuses its starter, and takes the approver's decision", async () => {
     // Prepare: the release manager may approve too, but not what they started: a deployment of
     // theirs (1.1.0 succeeded in dev, so test is open), waiting at step 1.
     const granted = await world.conveyor(['roles', 'grant', world.users['release-manager'].principalArn, '--role', 'Approver']);
@@ -152,7 +177,15 @@ describe('approvals', () => {
     await move(id, ['Running', 'WaitingForApproval']);
     const { token, tokenRef } = await storeToken(world as unknown as ReleaseWorld, `approvals/${id}/1`);
     const { deployment } = await world.deps.stores.deployments.get(id);
-    await world.deps.stores.approvals.request({ deploymentId: id, stepIndex: 1, stepName: 'sign-off', environmentId: 'test', taskTokenRef: tokenRef, requestedBy: deployment.startedBy, requestedAt: new Date().toISOString() });
+    await world.deps.stores.approvals.request({
+      deploymentId: id,
+      stepIndex: 1,
+      stepName: 'sign-off',
+      environmentId: 'test',
+      taskTokenRef: tokenRef,
+      requestedBy: deployment.startedBy,
+      requestedAt: new Date().toISOString(),
+    });
 
     // Act
     const show = await world.conveyor(['deployment', 'show', id]);
@@ -181,7 +214,15 @@ describe('a rejection', () => {
     const id = JSON.parse(deployed.stdout).deployment.id as string;
     await move(id, ['Running', 'WaitingForApproval']);
     const { token, tokenRef } = await storeToken(world as unknown as ReleaseWorld, `approvals/${id}/1`);
-    await world.deps.stores.approvals.request({ deploymentId: id, stepIndex: 1, stepName: 'sign-off', environmentId: 'test', taskTokenRef: tokenRef, requestedBy: world.users['release-manager'].principalArn, requestedAt: new Date().toISOString() });
+    await world.deps.stores.approvals.request({
+      deploymentId: id,
+      stepIndex: 1,
+      stepName: 'sign-off',
+      environmentId: 'test',
+      taskTokenRef: tokenRef,
+      requestedBy: world.users['release-manager'].principalArn,
+      requestedAt: new Date().toISOString(),
+    });
 
     // Act
     const rejected = await world.conveyor(['reject', id, '--comment', 'error rate too high'], { as: 'approver' });
@@ -227,7 +268,10 @@ describe('deployments, audit and dashboard', () => {
     expect(listed.stdout).toMatch(/^# +TIME +ACTOR +ACTION +SUBJECT\n/);
     expect(exported.stdout, shown(exported)).toMatch(/^\d+ audit events written to /);
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    const events = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const events = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(events.length).toBeGreaterThan(3);
     expect(stdout.stdout.trim().split('\n').length).toBeGreaterThanOrEqual(events.length);
     expect(verified.code, shown(verified)).toBe(0);
@@ -250,7 +294,10 @@ describe('conveyor image push', () => {
     const push = JSON.parse(pushed.stdout);
     expect(push).toMatchObject({ repository: 'shop/web', tag: '2.0.0', digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
     const [event] = world.events.events().filter((e) => e.event.source === 'aws.ecr');
-    expect(event?.event).toMatchObject({ 'detail-type': 'ECR Image Action', detail: { 'action-type': 'PUSH', result: 'SUCCESS', 'repository-name': 'shop/web', 'image-tag': '2.0.0', 'image-digest': push.digest } });
+    expect(event?.event).toMatchObject({
+      'detail-type': 'ECR Image Action',
+      detail: { 'action-type': 'PUSH', result: 'SUCCESS', 'repository-name': 'shop/web', 'image-tag': '2.0.0', 'image-digest': push.digest },
+    });
     expect(JSON.parse(listed.stdout).items).toEqual([expect.objectContaining({ projectId: 'shop', version: '2.0.0', sourceDigest: push.digest })]);
     expect(badDigest.code).toBe(2);
     expect(badDigest.stderr).toContain('--digest must be sha256: and 64 hex digits, got "sha256:abc"');

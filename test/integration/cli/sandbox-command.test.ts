@@ -3,7 +3,7 @@
  * ready line, writes a kubeconfig kubectl can use, keeps state in --data across a restart,
  * rejects bad flags with exit code 2, and shuts down cleanly on SIGTERM and SIGINT.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -10,11 +10,11 @@
 import '../../support/quiet-powertools.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { engineAccount } from '#functions/app/account-material.ts';
 import { testCertificates } from '../../support/certificates.ts';
-import { createCliWorld, shown, type CliWorld } from './api-world.ts';
+import { type CliWorld, createCliWorld, shown } from './api-world.ts';
 
 let world: CliWorld;
 const SERVER = 'https://cluster.example:6443';
@@ -70,8 +70,7 @@ describe('conveyor target import', () => {
     // Assess
     expect(run.code, shown(run)).toBe(0);
     expect(run.stdout).toBe(
-      'account shop-admin (token) created from user of context "shop-admin"\n' +
-        'target shop-admin created: https://cluster.example:6443 shop, TLS verified with its CA, environments dev, tags web\n',
+      'account shop-admin (token) created from user of context "shop-admin"\n' + 'target shop-admin created: https://cluster.example:6443 shop, TLS verified with its CA, environments dev, tags web\n',
     );
     const { target, account } = await stored('shop-admin');
     expect(target).toMatchObject({ url: SERVER, namespace: 'shop', caPem: ca.certPem, accountId: 'shop-admin', environments: ['dev'], tags: ['web'] });
@@ -133,11 +132,23 @@ describe('conveyor target import', () => {
   it('exec `aws eks get-token` as an EKS account with its cluster, region and role; aws-iam-authenticator with the region of the EKS endpoint', async () => {
     // Prepare
     const role = 'arn:aws:iam::123456789012:role/conveyor-deployers/prod';
-    const awsCli = kubeconfig('arn:aws:eks:eu-central-1:123456789012:cluster/prod', {}, {
-      exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'aws', args: ['--region', 'eu-central-1', 'eks', 'get-token', '--cluster-name', 'prod', '--output', 'json', '--role-arn', role] },
-    });
+    const awsCli = kubeconfig(
+      'arn:aws:eks:eu-central-1:123456789012:cluster/prod',
+      {},
+      {
+        exec: {
+          apiVersion: 'client.authentication.k8s.io/v1beta1',
+          command: 'aws',
+          args: ['--region', 'eu-central-1', 'eks', 'get-token', '--cluster-name', 'prod', '--output', 'json', '--role-arn', role],
+        },
+      },
+    );
     const eksServer = 'https://0123456789ABCDEF.gr7.us-west-2.eks.amazonaws.com';
-    const authenticatorPath = kubeconfig('staging', { server: eksServer }, { exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: '/usr/local/bin/aws-iam-authenticator', args: ['token', '-i', 'staging'] } });
+    const authenticatorPath = kubeconfig(
+      'staging',
+      { server: eksServer },
+      { exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: '/usr/local/bin/aws-iam-authenticator', args: ['token', '-i', 'staging'] } },
+    );
 
     // Act
     const eks = await importing(awsCli, '--environment', 'prod');

@@ -95,7 +95,15 @@ describe('tampering with stored events is found, and the first bad event named',
       'an edited event',
       async () => {
         const original = await storedItem(5);
-        await t.client.send(new UpdateCommand({ TableName: t.tableName, Key: eventKey(5), UpdateExpression: 'SET details.#n = :n', ExpressionAttributeNames: { '#n': 'number' }, ExpressionAttributeValues: { ':n': 999 } }));
+        await t.client.send(
+          new UpdateCommand({
+            TableName: t.tableName,
+            Key: eventKey(5),
+            UpdateExpression: 'SET details.#n = :n',
+            ExpressionAttributeNames: { '#n': 'number' },
+            ExpressionAttributeValues: { ':n': 999 },
+          }),
+        );
         return () => putItem(original);
       },
       { problem: 'edited', sequence: 5 },
@@ -123,7 +131,12 @@ describe('tampering with stored events is found, and the first bad event named',
       'an event inserted between two others, with a valid hash',
       async () => {
         const five = (await storedItem(5)) as unknown as AuditEvent;
-        const forged = sealEvent({ sequence: 5, hash: five.hash, time: five.time }, { actorArn: ACTOR, action: 'target.delete', subject: 'target/prod-eu', requestId: 'forged', details: {} }, 'forged-id', new Date(five.time));
+        const forged = sealEvent(
+          { sequence: 5, hash: five.hash, time: five.time },
+          { actorArn: ACTOR, action: 'target.delete', subject: 'target/prod-eu', requestId: 'forged', details: {} },
+          'forged-id',
+          new Date(five.time),
+        );
         const key = { PK: 'AUDIT', SK: `${eventKey(5).SK}~` };
         await putItem({ ...forged, ...key, type: 'AuditEvent' });
         return () => t.client.send(new DeleteCommand({ TableName: t.tableName, Key: key })).then(() => undefined);

@@ -5,10 +5,10 @@
  */
 import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_CATEGORIES } from '#domain/errors.ts';
 import { DuplicateError, NotFoundError, ValidationError, VersionConflictError } from '#domain/pipeline/errors.ts';
 import type { Account, Target } from '#domain/pipeline/model.ts';
 import type { New } from '#domain/pipeline/ports.ts';
-import { ERROR_CATEGORIES } from '#domain/errors.ts';
 import { ACTOR, createTestTable, FORBIDDEN_COMMANDS, rejectionOf, SECRET_ARN, type TestTable } from './helpers.ts';
 
 let t: TestTable;
@@ -161,7 +161,11 @@ describe('targets', () => {
     await t.stores.targets.delete('web-us', 1);
     const prodWeb = await t.stores.targets.listByEnvironmentAndTag('production', 'web');
     const leftovers = await t.raw.send(
-      new QueryCommand({ TableName: t.tableName, KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)', ExpressionAttributeValues: { ':pk': { S: 'TARGETS#ENV#production' }, ':p': { S: 'TAG#us#' } } }),
+      new QueryCommand({
+        TableName: t.tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :p)',
+        ExpressionAttributeValues: { ':pk': { S: 'TARGETS#ENV#production' }, ':p': { S: 'TAG#us#' } },
+      }),
     );
 
     // Assess

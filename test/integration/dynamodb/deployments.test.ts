@@ -136,7 +136,15 @@ describe('results, task log and approvals', () => {
     await deployments.putResult({ ...pending, state: 'Succeeded', message: 'Deployment/web rolled out' });
     const lines = Array.from({ length: 150 }, (_, i) => ({ time: `2026-01-31T14:00:${String(i % 60).padStart(2, '0')}.${String(i).padStart(3, '0')}Z`, level: 'info' as const, message: `line ${i}` }));
     await deployments.appendLog('d-detail', lines);
-    await approvals.request({ deploymentId: 'd-detail', stepIndex: 1, stepName: 'approve', environmentId: 'staging', taskTokenRef: SECRET_ARN, requestedBy: ACTOR, requestedAt: '2026-01-31T14:01:00.000Z' });
+    await approvals.request({
+      deploymentId: 'd-detail',
+      stepIndex: 1,
+      stepName: 'approve',
+      environmentId: 'staging',
+      taskTokenRef: SECRET_ARN,
+      requestedBy: ACTOR,
+      requestedAt: '2026-01-31T14:01:00.000Z',
+    });
     const before = t.commands.length;
 
     // Act
@@ -144,7 +152,10 @@ describe('results, task log and approvals', () => {
 
     // Assess
     expect(t.commands.slice(before)).toEqual(['QueryCommand']);
-    expect(detail.results.map((r) => [r.targetId, r.state, r.version])).toEqual([['eu', 'Succeeded', 2], ['us', 'Succeeded', 1]]);
+    expect(detail.results.map((r) => [r.targetId, r.state, r.version])).toEqual([
+      ['eu', 'Succeeded', 2],
+      ['us', 'Succeeded', 1],
+    ]);
     expect(detail.log).toHaveLength(150);
     expect(detail.log.map((l) => l.time)).toEqual([...lines.map((l) => l.time)].sort());
     expect(detail.approvals).toMatchObject([{ stepIndex: 1, requestedBy: ACTOR, version: 1 }]);
@@ -162,12 +173,16 @@ describe('results, task log and approvals', () => {
     const approval = await approvals.get('d-detail', 1);
 
     // Act
-    const own = await rejectionOf(approvals.decide({ deploymentId: 'd-detail', stepIndex: 1, version: approval.version }, { decision: 'Approved', decidedBy: ACTOR, decidedAt: '2026-01-31T14:02:00.000Z' }));
+    const own = await rejectionOf(
+      approvals.decide({ deploymentId: 'd-detail', stepIndex: 1, version: approval.version }, { decision: 'Approved', decidedBy: ACTOR, decidedAt: '2026-01-31T14:02:00.000Z' }),
+    );
     const decided = await approvals.decide(
       { deploymentId: 'd-detail', stepIndex: 1, version: approval.version },
       { decision: 'Approved', decidedBy: OTHER_ACTOR, decidedAt: '2026-01-31T14:03:00.000Z', comment: 'checked the dashboards' },
     );
-    const again = await rejectionOf(approvals.decide({ deploymentId: 'd-detail', stepIndex: 1, version: decided.version }, { decision: 'Rejected', decidedBy: OTHER_ACTOR, decidedAt: '2026-01-31T14:04:00.000Z' }));
+    const again = await rejectionOf(
+      approvals.decide({ deploymentId: 'd-detail', stepIndex: 1, version: decided.version }, { decision: 'Rejected', decidedBy: OTHER_ACTOR, decidedAt: '2026-01-31T14:04:00.000Z' }),
+    );
     const duplicate = await rejectionOf(approvals.request({ ...approval }));
     const orphan = await rejectionOf(approvals.request({ ...approval, deploymentId: 'd-nowhere' }));
 

@@ -120,7 +120,9 @@ export function incompressibleManifests(bytes: number, files = 4): { name: strin
   const per = Math.ceil(bytes / files);
   return Array.from({ length: files }, (_, i) => ({
     name: `data-${i}.yaml`,
-    content: `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: data-${i}\ndata:\n  blob: ${randomBytes(Math.ceil((per * 3) / 4)).toString('base64').slice(0, per)}\n`,
+    content: `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: data-${i}\ndata:\n  blob: ${randomBytes(Math.ceil((per * 3) / 4))
+      .toString('base64')
+      .slice(0, per)}\n`,
   }));
 }
 

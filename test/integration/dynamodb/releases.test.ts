@@ -4,24 +4,12 @@
  * poorly compressible manifests (and the limit beyond which they are refused), paging newest
  * first with checked cursors, and project edits that never disturb release numbering.
  */
-import { QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuplicateError, InvalidStateError, NotFoundError, TooLargeError, ValidationError, VersionConflictError } from '#domain/pipeline/errors.ts';
 import type { Project, Release } from '#domain/pipeline/model.ts';
 import { MAX_SNAPSHOT_BYTES } from '#domain/pipeline/snapshot.ts';
-import {
-  applyStep,
-  createTestTable,
-  digestOf,
-  FORBIDDEN_COMMANDS,
-  incompressibleManifests,
-  newProject,
-  newRelease,
-  rejectionOf,
-  SECRET_ARN,
-  snapshotOf,
-  type TestTable,
-} from './helpers.ts';
+import { applyStep, createTestTable, digestOf, FORBIDDEN_COMMANDS, incompressibleManifests, newProject, newRelease, rejectionOf, SECRET_ARN, snapshotOf, type TestTable } from './helpers.ts';
 
 const MiB = 1024 * 1024;
 const CONCURRENT_CREATES = 20;

@@ -5,9 +5,9 @@
  * deploys there but gets a ClusterAccessError for team-b.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubernetesCluster } from '#adapters/kubernetes/client.ts';
 import { ClusterAccessError, NamespaceBoundaryError } from '#domain/errors.ts';
 import type { Manifest, Target } from '#domain/model.ts';
-import type { KubernetesCluster } from '#adapters/kubernetes/client.ts';
 import { rawRequest } from '../../support/https.ts';
 import { adminTarget, apply, connect, deployment, file, namespacedTarget, rejection, startTestSandbox, type TestSandbox } from './helpers.ts';
 
@@ -70,7 +70,7 @@ it('an admin target may create a Namespace and a ClusterRole', async () => {
   expect(await admin.get({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: 'engine-it-admin-made' })).toBeDefined();
 });
 
-it("a target whose namespace does not exist gets it created", async () => {
+it('a target whose namespace does not exist gets it created', async () => {
   expect(await admin.get({ apiVersion: 'v1', kind: 'Namespace', name: 'brand-new' })).toBeUndefined();
 
   const { result, events } = await apply(namespacedTarget(t, 'brand-new'), [file('app.yaml', [configMap('settings'), deployment('web')])]);

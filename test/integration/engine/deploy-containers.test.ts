@@ -5,8 +5,8 @@
  * rolling update (the old pods keep their config until the rollout is done).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Manifest } from '#domain/model.ts';
 import type { KubernetesCluster } from '#adapters/kubernetes/client.ts';
+import type { Manifest } from '#domain/model.ts';
 import { adminTarget, apply, connect, eventually, file, namespacedTarget, startTestSandbox, type TestSandbox } from './helpers.ts';
 
 const SLOW_IMAGE = 'registry.example.com/slow-api';
@@ -158,12 +158,16 @@ describe('RollingUpdate with versioned ConfigMaps', () => {
   it('d2 creates api-d2 while the old pods still read api-d1; api-d1 goes once the rollout is done', async () => {
     const running = apply(namespacedTarget(t, namespace), [file('api.yaml', [spec('two')])], { deploymentId: 'd2' });
     // Mid-rollout: both ConfigMaps exist, new pods read d2 and old pods still read d1.
-    const midway = await eventually(async () => {
-      const [configMaps, pods] = await Promise.all([configMapsOf(namespace, 'api'), podsOf(namespace, 'conveyor.dev/step=api')]);
-      const old = pods.filter((p) => refersTo(p, 'api-d1'));
-      const fresh = pods.filter((p) => refersTo(p, 'api-d2'));
-      return configMaps.length === 2 && old.length > 0 && fresh.length > 0 ? { configMaps, old: old.length } : undefined;
-    }, 10_000, 25);
+    const midway = await eventually(
+      async () => {
+        const [configMaps, pods] = await Promise.all([configMapsOf(namespace, 'api'), podsOf(namespace, 'conveyor.dev/step=api')]);
+        const old = pods.filter((p) => refersTo(p, 'api-d1'));
+        const fresh = pods.filter((p) => refersTo(p, 'api-d2'));
+        return configMaps.length === 2 && old.length > 0 && fresh.length > 0 ? { configMaps, old: old.length } : undefined;
+      },
+      10_000,
+      25,
+    );
     const { result, events } = await running;
 
     expect(midway.configMaps).toEqual(['api-d1', 'api-d2']);

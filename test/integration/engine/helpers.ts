@@ -3,10 +3,11 @@
  * requests built from manifests, and a runner that connects a KubernetesCluster, runs
  * `runApplyStep` over HTTPS, records every engine event and closes the client.
  */
-import type { Manifest, Target, Variable } from '#domain/model.ts';
+
 import { KubernetesCluster } from '#adapters/kubernetes/client.ts';
-import { runApplyStep, type ApplyStepRequest, type ApplyStepResult } from '#domain/engine/apply-step.ts';
+import { type ApplyStepRequest, type ApplyStepResult, runApplyStep } from '#domain/engine/apply-step.ts';
 import type { EngineEvent } from '#domain/engine/events.ts';
+import type { Manifest, Target, Variable } from '#domain/model.ts';
 import type { TestSandbox } from '../../support/sandbox.ts';
 
 export { eventually, startTestSandbox, type TestSandbox } from '../../support/sandbox.ts';
@@ -81,7 +82,10 @@ export function healthEvents(events: EngineEvent[], kind: string, name: string) 
 export { rejection } from '../../support/assertions.ts';
 
 /** A one-container Deployment selecting app=<name>. */
-export function deployment(name: string, options: { replicas?: number; image?: string; progressDeadlineSeconds?: number; podAnnotations?: Record<string, string>; readinessCommand?: string[] } = {}): Manifest {
+export function deployment(
+  name: string,
+  options: { replicas?: number; image?: string; progressDeadlineSeconds?: number; podAnnotations?: Record<string, string>; readinessCommand?: string[] } = {},
+): Manifest {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',

@@ -4,8 +4,8 @@
  * (done is not health forever) with a Deployment scaled in the middle of the wait.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Manifest } from '#domain/model.ts';
 import type { EngineEvent } from '#domain/engine/events.ts';
+import type { Manifest } from '#domain/model.ts';
 import { adminTarget, apply, connect, container, deployment, file, healthEvents, namespacedTarget, podTemplate, startTestSandbox, type TestSandbox } from './helpers.ts';
 
 let t: TestSandbox;

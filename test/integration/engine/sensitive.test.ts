@@ -5,9 +5,9 @@
  */
 import { Buffer } from 'node:buffer';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Variable } from '#domain/model.ts';
-import type { EngineEvent } from '#domain/engine/events.ts';
 import type { KubernetesCluster } from '#adapters/kubernetes/client.ts';
+import type { EngineEvent } from '#domain/engine/events.ts';
+import type { Variable } from '#domain/model.ts';
 import { adminTarget, apply, connect, deployment, file, namespacedTarget, rejection, startTestSandbox, type TestSandbox } from './helpers.ts';
 
 // '!' and '#' make it an invalid label value, which the server quotes back in its rejection.

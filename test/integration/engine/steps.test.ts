@@ -5,10 +5,10 @@
  * DeployContainers spec across two deployments (switch and clean-up in finalize).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubernetesCluster } from '#adapters/kubernetes/client.ts';
 import { applyStep, checkRollout, finalize, type StepOutcome, type StepRequest, type StepState } from '#domain/engine/apply-step.ts';
 import type { EngineEvent } from '#domain/engine/events.ts';
 import type { Target } from '#domain/model.ts';
-import type { KubernetesCluster } from '#adapters/kubernetes/client.ts';
 import { adminTarget, connect, deployment, file, healthEvents, namespacedTarget, requestFor, startTestSandbox, type TestSandbox } from './helpers.ts';
 
 /** How long each check may watch, as a Lambda would be configured. */
@@ -137,6 +137,11 @@ describe('BlueGreen as separate invocations', () => {
     expect(await serviceSelector()).toMatchObject({ 'conveyor.dev/deployment-id': 'd2' });
     expect(await deployments()).toEqual(['shop-d2']);
     expect(events).toContainEqual({ type: 'switched', service: { apiVersion: 'v1', kind: 'Service', namespace, name: 'shop' }, to: 'd2' });
-    expect(events.filter((e) => e.type === 'deleted').map((e) => (e.type === 'deleted' ? `${e.ref.kind}/${e.ref.name}` : '')).sort()).toEqual(['ConfigMap/shop-d1', 'Deployment/shop-d1']);
+    expect(
+      events
+        .filter((e) => e.type === 'deleted')
+        .map((e) => (e.type === 'deleted' ? `${e.ref.kind}/${e.ref.name}` : ''))
+        .sort(),
+    ).toEqual(['ConfigMap/shop-d1', 'Deployment/shop-d1']);
   });
 });

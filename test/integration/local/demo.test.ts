@@ -7,7 +7,7 @@
  * (DynamoDB Local's java, kubectl, sh). No secret or token appears in the output. A second start
  * on the same data runs the demo again (new pushes, new releases) and stops on SIGTERM.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import { parseLocalEnv } from '#cli/api/local-env.ts';
 import type { DeploymentView } from '#cli/deploy/progress.ts';
 import { normalizeDeploymentId } from '#domain/containers/names.ts';
 import { DEPLOYMENT_ID_LABEL } from '#domain/containers/spec.ts';
-import { demoUsers, readDemoCredentials, type DemoCredential } from '#local/aws/api-gateway/credentials.ts';
+import { type DemoCredential, demoUsers, readDemoCredentials } from '#local/aws/api-gateway/credentials.ts';
 import { PROJECT_ROOT } from '../../support/conveyor.ts';
 import { kubectl } from '../../support/kubectl.ts';
 
@@ -199,17 +199,21 @@ it('stops every service on SIGINT and exits 0, leaving no process behind', async
   expect(left).toEqual([]);
 });
 
-it('starts again on the same data, runs the demo again with new releases, and stops on SIGTERM', async () => {
-  // Act
-  const second = await startUp();
-  const users = readDemoCredentials(join(data, 'credentials'), demoUsers())!;
-  const releases = (await api(users, 'auditor').get<{ items: Release[] }>(pathOf('/projects/{projectId}/releases', { projectId: 'httpd' }))).items;
-  const stopped = await stop(second, 'SIGTERM');
+it(
+  'starts again on the same data, runs the demo again with new releases, and stops on SIGTERM',
+  async () => {
+    // Act
+    const second = await startUp();
+    const users = readDemoCredentials(join(data, 'credentials'), demoUsers())!;
+    const releases = (await api(users, 'auditor').get<{ items: Release[] }>(pathOf('/projects/{projectId}/releases', { projectId: 'httpd' }))).items;
+    const stopped = await stop(second, 'SIGTERM');
 
-  // Assess: configuration found as the first run left it, the pushes made releases of their own.
-  expect(second.output()).toContain('environment Development (development): unchanged');
-  expect(second.output()).toContain('production: Succeeded (approved by arn:aws:iam::000000000000:user/approver)');
-  expect(releases.map((r) => r.version).sort()).toEqual(['2.4.62', '2.4.62-2', '2.4.63', '2.4.63-2']);
-  expect(stopped.code, second.output()).toBe(0);
-  expect(stopped.left).toEqual([]);
-}, DEMO_TIMEOUT_MS + EXIT_TIMEOUT_MS);
+    // Assess: configuration found as the first run left it, the pushes made releases of their own.
+    expect(second.output()).toContain('environment Development (development): unchanged');
+    expect(second.output()).toContain('production: Succeeded (approved by arn:aws:iam::000000000000:user/approver)');
+    expect(releases.map((r) => r.version).sort()).toEqual(['2.4.62', '2.4.62-2', '2.4.63', '2.4.63-2']);
+    expect(stopped.code, second.output()).toBe(0);
+    expect(stopped.left).toEqual([]);
+  },
+  DEMO_TIMEOUT_MS + EXIT_TIMEOUT_MS,
+);

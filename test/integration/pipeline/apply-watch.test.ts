@@ -8,7 +8,7 @@ import '../../support/quiet-powertools.ts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Project } from '#domain/pipeline/model.ts';
 import { DEFAULT_TASK_CONFIG } from '#functions/handlers/tasks/config.ts';
-import { startPipeline, type PipelineHarness } from '../../support/pipeline.ts';
+import { type PipelineHarness, startPipeline } from '../../support/pipeline.ts';
 import { deploy, manifestStep, seedEnvironments, seedLifecycle, seedProject, seedRelease, seedTarget, webManifests } from '../../support/pipeline-fixtures.ts';
 
 const CONFIG_ONLY = `apiVersion: v1

@@ -5,12 +5,12 @@
  * transient cluster fault retried by the ASL; and nothing secret anywhere it could leak to.
  */
 import '../../support/quiet-powertools.ts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterUnavailableError } from '#domain/errors.ts';
 import type { Project, Release } from '#domain/pipeline/model.ts';
 import { finalizeDeployment } from '#functions/app/tasks/finalize.ts';
-import { startPipeline, type PipelineHarness } from '../../support/pipeline.ts';
+import { type PipelineHarness, startPipeline } from '../../support/pipeline.ts';
 import { deploy, manifestStep, seedEnvironments, seedLifecycle, seedProject, seedRelease, seedTarget, sensitiveVariable, webManifests } from '../../support/pipeline-fixtures.ts';
 
 const SECRET_VALUE = 'swordfish-4211-do-not-leak';
@@ -39,10 +39,7 @@ beforeAll(async () => {
   project = await seedProject(h, {
     id: 'shop',
     lifecycleId: 'simple',
-    process: [
-      manifestStep('deploy web', `${webManifests()}---\n${secretManifest}`),
-      { kind: 'kubectl-script', name: 'smoke test', targetTags: ['web'], timeoutSeconds: 60, script },
-    ],
+    process: [manifestStep('deploy web', `${webManifests()}---\n${secretManifest}`), { kind: 'kubectl-script', name: 'smoke test', targetTags: ['web'], timeoutSeconds: 60, script }],
     variables: [password],
   });
   release = await seedRelease(h, project, '1.0.0', '1.0.0');
@@ -57,7 +54,10 @@ describe('a release on two targets', () => {
   let executionArn: string;
 
   beforeAll(async () => {
-    ({ deployment: { id: deploymentId }, executionArn } = await deploy(h, release, 'dev'));
+    ({
+      deployment: { id: deploymentId },
+      executionArn,
+    } = await deploy(h, release, 'dev'));
     await h.runner.waitForCompletion(executionArn);
   });
 
@@ -182,7 +182,9 @@ it('fails a deployment whose script exits non-zero, with its last lines masked',
   const detail = await h.deps.stores.deployments.get(deployment.id);
   expect(detail.deployment.state).toBe('Failed');
   expect(detail.deployment.failure?.category).toBe('rollout');
-  expect(detail.deployment.failure?.message).toMatch(/^ScriptFailedError: step "migrate" on target web-[ab]: the script exited with code 4; last lines:\nconnecting with \*\*\*\nno route to the database$/);
+  expect(detail.deployment.failure?.message).toMatch(
+    /^ScriptFailedError: step "migrate" on target web-[ab]: the script exited with code 4; last lines:\nconnecting with \*\*\*\nno route to the database$/,
+  );
   expect(JSON.stringify(detail)).not.toContain(SECRET_VALUE.toUpperCase());
   expect(detail.results.map((r) => r.state)).toEqual(['Failed', 'Failed']);
 });

@@ -6,14 +6,14 @@
  * lifecycle: the gate keeps the next phase closed and the lifecycle waits for a promotion.
  */
 import '../../support/quiet-powertools.ts';
-import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ID_PATTERN } from '#domain/pipeline/ids.ts';
 import type { Project } from '#domain/pipeline/model.ts';
-import { startDeployments } from '#functions/app/tasks/lifecycle.ts';
-import { releaseIdOf } from '#functions/app/release-ids.ts';
 import { queueDeployment, startDeployment } from '#functions/app/deployment-queue.ts';
-import { startPipeline, type PipelineHarness } from '../../support/pipeline.ts';
+import { releaseIdOf } from '#functions/app/release-ids.ts';
+import { startDeployments } from '#functions/app/tasks/lifecycle.ts';
+import { type PipelineHarness, startPipeline } from '../../support/pipeline.ts';
 import { manifestStep, promote, seedEnvironments, seedLifecycle, seedProject, seedRelease, seedTarget, until, webManifests } from '../../support/pipeline-fixtures.ts';
 
 let h: PipelineHarness;
@@ -90,7 +90,13 @@ it('keeps going after a failed deployment in an automatic phase: the gate stays 
   expect(JSON.stringify((await h.table.client.send(new ScanCommand({ TableName: h.table.tableName }))).Items)).not.toContain(token);
   const history = h.runner.history(executionArn);
   expect(history.some((e) => e.type === 'PassStateEntered' && e.stateEnteredEventDetails?.name === 'DeploymentDidNotSucceed')).toBe(true);
-  expect(history.filter((e) => e.type === 'TaskStateEntered').map((e) => e.stateEnteredEventDetails?.name)).toEqual(['PlanLifecycle', 'StartDeployments', 'RunDeployment', 'PhaseGate', 'AwaitPromotion']);
+  expect(history.filter((e) => e.type === 'TaskStateEntered').map((e) => e.stateEnteredEventDetails?.name)).toEqual([
+    'PlanLifecycle',
+    'StartDeployments',
+    'RunDeployment',
+    'PhaseGate',
+    'AwaitPromotion',
+  ]);
   await h.runner.stop(executionArn);
 });
 

@@ -5,10 +5,10 @@
  * deployments of one project × environment taking turns on the lock.
  */
 import '../../support/quiet-powertools.ts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Project } from '#domain/pipeline/model.ts';
-import { startPipeline, type PipelineHarness } from '../../support/pipeline.ts';
+import { type PipelineHarness, startPipeline } from '../../support/pipeline.ts';
 import { decide, deploy, manifestStep, REPOSITORY, seedEnvironments, seedLifecycle, seedProject, seedRelease, seedTarget, until, webManifests } from '../../support/pipeline-fixtures.ts';
 
 const NAMESPACE = 'outcomes';
@@ -58,7 +58,11 @@ describe('an approval step', () => {
 
     // Assess
     expect(result.status).toBe('SUCCEEDED');
-    expect(waiting.approvals[0]).toMatchObject({ stepName: 'sign-off', requestedBy: deployment.startedBy, taskTokenRef: expect.stringMatching(/^arn:aws:secretsmanager:.*:secret:conveyor\/task-tokens\/approvals\//) });
+    expect(waiting.approvals[0]).toMatchObject({
+      stepName: 'sign-off',
+      requestedBy: deployment.startedBy,
+      taskTokenRef: expect.stringMatching(/^arn:aws:secretsmanager:.*:secret:conveyor\/task-tokens\/approvals\//),
+    });
     for (const place of [items, audit, executionData, JSON.stringify(h.events.published)]) expect(place).not.toContain(token);
     expect(h.events.of(deployment.id)).toEqual(['DeploymentStarted', 'ApprovalRequested', 'DeploymentSucceeded']);
     const detail = await h.deps.stores.deployments.get(deployment.id);

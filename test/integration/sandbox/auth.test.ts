@@ -4,21 +4,14 @@
  * client certificates (from the sandbox CA and from a foreign one), basic auth and EKS IAM
  * tokens, plus TokenReview, SelfSubjectReview and SelfSubjectAccessReview through the API.
  */
+
+import { AppsV1Api, AuthenticationV1Api, AuthorizationV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  AppsV1Api,
-  AuthenticationV1Api,
-  AuthorizationV1Api,
-  CoreV1Api,
-  KubeConfig,
-  RbacAuthorizationV1Api,
-  type V1Deployment,
-} from '@kubernetes/client-node';
-import { createCertificateAuthority, createClientCertificate } from '#sandbox/auth/pki.ts';
 import { createEksToken } from '#sandbox/auth/eks.ts';
-import { startTestSandbox, eventually, type TestSandbox } from '../../support/sandbox.ts';
-import { rawRequest, type RawRequest } from '../../support/https.ts';
+import { createCertificateAuthority, createClientCertificate } from '#sandbox/auth/pki.ts';
 import { apiError } from '../../support/client-node.ts';
+import { type RawRequest, rawRequest } from '../../support/https.ts';
+import { eventually, startTestSandbox, type TestSandbox } from '../../support/sandbox.ts';
 
 let t: TestSandbox;
 let admin: KubeConfig;

@@ -4,21 +4,12 @@
  * resume) from a resourceVersion, status reads, selectors, optimistic concurrency, ConfigMaps
  * and Secrets, and JSON / merge patches through the typed API.
  */
+
+import { AppsV1Api, CoreV1Api, KubeConfig, type KubernetesObject, KubernetesObjectApi, PatchStrategy, setHeaderOptions, type V1Deployment, Watch } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  AppsV1Api,
-  CoreV1Api,
-  KubeConfig,
-  KubernetesObjectApi,
-  PatchStrategy,
-  Watch,
-  setHeaderOptions,
-  type KubernetesObject,
-  type V1Deployment,
-} from '@kubernetes/client-node';
-import { startTestSandbox, eventually, type TestSandbox } from '../../support/sandbox.ts';
-import { apiError } from '../../support/client-node.ts';
 import { DEFAULT_EVENT_LOG_SIZE } from '#sandbox/store.ts';
+import { apiError } from '../../support/client-node.ts';
+import { eventually, startTestSandbox, type TestSandbox } from '../../support/sandbox.ts';
 
 let t: TestSandbox;
 let kc: KubeConfig;
@@ -173,7 +164,12 @@ describe('watch', () => {
     const now = (await core.listNamespacedConfigMap({ namespace: ns })).metadata!.resourceVersion!;
     const next = new Promise<{ type: string; name: string }>((resolve, reject) => {
       void new Watch(kc)
-        .watch(`/api/v1/namespaces/${ns}/configmaps`, { resourceVersion: now }, (type, object) => resolve({ type, name: object.metadata?.name }), (e) => reject(e ?? new Error('watch closed')))
+        .watch(
+          `/api/v1/namespaces/${ns}/configmaps`,
+          { resourceVersion: now },
+          (type, object) => resolve({ type, name: object.metadata?.name }),
+          (e) => reject(e ?? new Error('watch closed')),
+        )
         .then((c) => next.finally(() => c.abort()).catch(() => {}));
     });
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'after' } } });
@@ -254,14 +250,20 @@ describe('typed APIs', () => {
 
   it('creates, reads and deletes ConfigMaps and Secrets', async () => {
     const ns = await namespace('cn-crud');
-    const cm = await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'settings' }, data: { 'app.properties': 'a=1\nb=2\n' }, binaryData: { blob: Buffer.from([0, 1, 2, 255]).toString('base64') } } });
+    const cm = await core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: 'settings' }, data: { 'app.properties': 'a=1\nb=2\n' }, binaryData: { blob: Buffer.from([0, 1, 2, 255]).toString('base64') } },
+    });
     expect(cm.metadata?.uid).toBeTruthy();
     expect(cm.metadata?.creationTimestamp).toBeInstanceOf(Date);
     const readCm = await core.readNamespacedConfigMap({ name: 'settings', namespace: ns });
     expect(readCm.data).toEqual({ 'app.properties': 'a=1\nb=2\n' });
     expect(Buffer.from(readCm.binaryData!.blob!, 'base64')).toEqual(Buffer.from([0, 1, 2, 255]));
 
-    const secret = await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'db' }, type: 'Opaque', stringData: { password: 's3cr3t' }, data: { user: Buffer.from('app').toString('base64') } } });
+    const secret = await core.createNamespacedSecret({
+      namespace: ns,
+      body: { metadata: { name: 'db' }, type: 'Opaque', stringData: { password: 's3cr3t' }, data: { user: Buffer.from('app').toString('base64') } },
+    });
     expect(secret.stringData).toBeUndefined();
     const readSecret = await core.readNamespacedSecret({ name: 'db', namespace: ns });
     expect(readSecret.type).toBe('Opaque');
@@ -309,7 +311,17 @@ describe('typed APIs', () => {
 
     // A failing JSON patch test op changes nothing.
     const failed = await apiError(
-      core.patchNamespacedConfigMap({ name: 'p', namespace: ns, body: [{ op: 'test', path: '/data/a', value: 'nope' }, { op: 'remove', path: '/data/c' }] }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch)),
+      core.patchNamespacedConfigMap(
+        {
+          name: 'p',
+          namespace: ns,
+          body: [
+            { op: 'test', path: '/data/a', value: 'nope' },
+            { op: 'remove', path: '/data/c' },
+          ],
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+      ),
     );
     expect(failed.code).toBe(422);
     expect((await core.readNamespacedConfigMap({ name: 'p', namespace: ns })).data).toEqual({ a: '10', c: '3', 'd/e': 'slash' });
@@ -317,7 +329,22 @@ describe('typed APIs', () => {
     // Strategic merge on a Deployment merges containers by name.
     await apps.createNamespacedDeployment({ namespace: ns, body: deployment(ns, 'smp') as V1Deployment });
     const smp = await apps.patchNamespacedDeployment(
-      { name: 'smp', namespace: ns, body: { spec: { template: { spec: { containers: [{ name: 'web', image: 'nginx:1.29' }, { name: 'sidecar', image: 'busybox:1.36' }] } } } } },
+      {
+        name: 'smp',
+        namespace: ns,
+        body: {
+          spec: {
+            template: {
+              spec: {
+                containers: [
+                  { name: 'web', image: 'nginx:1.29' },
+                  { name: 'sidecar', image: 'busybox:1.36' },
+                ],
+              },
+            },
+          },
+        },
+      },
       setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
     );
     expect(smp.spec?.template.spec?.containers.map((c) => [c.name, c.image])).toEqual([

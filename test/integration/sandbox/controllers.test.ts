@@ -71,7 +71,11 @@ spec:
     expect(hpa.status.lastScaleTime).toBeDefined();
     expect(hpa.status.currentMetrics).toEqual([{ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: 0, averageValue: '0' } } }]);
     expect(condition(hpa, 'AbleToScale')).toMatchObject({ status: 'True', reason: 'ReadyForNewScale' });
-    expect(condition(hpa, 'ScalingActive')).toMatchObject({ status: 'True', reason: 'ValidMetricFound', message: 'the HPA was able to successfully calculate a replica count from cpu resource utilization (percentage of request)' });
+    expect(condition(hpa, 'ScalingActive')).toMatchObject({
+      status: 'True',
+      reason: 'ValidMetricFound',
+      message: 'the HPA was able to successfully calculate a replica count from cpu resource utilization (percentage of request)',
+    });
     expect(condition(hpa, 'ScalingLimited')).toMatchObject({ status: 'True', reason: 'TooFewReplicas', message: 'the desired replica count is less than the minimum replica count' });
     const events = await getJson(['events', '-n', 'hpa', '--field-selector', 'involvedObject.kind=HorizontalPodAutoscaler']);
     expect(events.items.map((e: any) => e.message)).toContain('New size: 3; reason: Current number of replicas below Spec.MinReplicas');

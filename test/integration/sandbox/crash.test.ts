@@ -8,8 +8,8 @@
  * store before the kill), and no half-written record shows. Three kill points, each on the state
  * the previous ones left, so the later rounds update objects the earlier ones made.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, watch, type FSWatcher } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { type FSWatcher, mkdtempSync, readFileSync, rmSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ import { parse } from 'yaml';
 import { LOG_FILE } from '#sandbox/persistence.ts';
 import { decodeLog } from '#sandbox/wal.ts';
 import { PROJECT_ROOT } from '../../support/conveyor.ts';
-import { rawRequest, type RawResponse } from '../../support/https.ts';
+import { type RawResponse, rawRequest } from '../../support/https.ts';
 
 const OBJECTS = 200;
 /** Answers before each round's kill (one round per entry): early, middle and late in the burst. */
@@ -48,7 +48,12 @@ async function startSandbox(): Promise<Sandbox> {
   const { KUBECONFIG: _ignored, ...env } = process.env;
   const child = spawn(process.execPath, ['scripts/conveyor.mjs', 'sandbox', '--port', '0', '--kubeconfig', kubeconfig, '--data', data], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => (children.delete(child), resolve(signal ?? code))));
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+    child.once('exit', (code, signal) => {
+      children.delete(child);
+      resolve(signal ?? code);
+    }),
+  );
   let output = '';
   child.stderr!.on('data', (c) => (output += c));
   const url = await new Promise<string>((resolve, reject) => {

@@ -3,10 +3,11 @@
  * kubectl and @kubernetes/client-node: rules at several schema nodes, a transition rule, the
  * 422 kubectl prints, server-side apply, and a CRD whose rule does not compile.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { namespaceYaml } from '../../support/manifests.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiError } from '../../support/client-node.ts';
+import { namespaceYaml } from '../../support/manifests.ts';
 import { startTestSandbox, type TestSandbox } from '../../support/sandbox.ts';
 
 const NAMESPACE = 'cel';
@@ -94,12 +95,14 @@ describe('x-kubernetes-validations with kubectl', () => {
     // Assess
     expect(r.code).toBe(1);
     // kubectl lists the causes of a 422, one per line.
-    expect(r.stderr).toContain([
-      'The Scaler "bad" is invalid: ',
-      '* spec: Invalid value: minReplicas must not exceed replicas',
-      '* spec.name: Invalid value: "Web": name Web must be lower-case',
-      '* spec.zones: Invalid value: failed rule: self.size() <= 3',
-    ].join('\n'));
+    expect(r.stderr).toContain(
+      [
+        'The Scaler "bad" is invalid: ',
+        '* spec: Invalid value: minReplicas must not exceed replicas',
+        '* spec.name: Invalid value: "Web": name Web must be lower-case',
+        '* spec.zones: Invalid value: failed rule: self.size() <= 3',
+      ].join('\n'),
+    );
     expect(stored('bad')).toBeUndefined();
   });
 
@@ -131,8 +134,7 @@ describe('x-kubernetes-validations with kubectl', () => {
 
   it('refuses a CRD whose rule does not compile, naming the rule and the place of the error', async () => {
     // Prepare
-    const broken = CRD.replaceAll('scalers', 'brokens').replaceAll('scaler', 'broken').replace('Scaler', 'Broken')
-      .replace('self.minReplicas <= self.replicas', 'self.minReplicas <=');
+    const broken = CRD.replaceAll('scalers', 'brokens').replaceAll('scaler', 'broken').replace('Scaler', 'Broken').replace('self.minReplicas <= self.replicas', 'self.minReplicas <=');
 
     // Act
     const r = await t.kubectl(['apply', '-f', '-'], { input: broken, allowFailure: true });
@@ -141,9 +143,9 @@ describe('x-kubernetes-validations with kubectl', () => {
     // Assess
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
-      'The CustomResourceDefinition "brokens.example.com" is invalid: spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[0].rule: '
-      + 'Invalid value: {"Rule":"self.minReplicas \\u003c=","Message":"minReplicas must not exceed replicas","MessageExpression":"","Reason":null,"FieldPath":"","OptionalOldSelf":null}: '
-      + 'compilation failed: ERROR: <input>:1:20: Syntax error:',
+      'The CustomResourceDefinition "brokens.example.com" is invalid: spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[0].rule: ' +
+        'Invalid value: {"Rule":"self.minReplicas \\u003c=","Message":"minReplicas must not exceed replicas","MessageExpression":"","Reason":null,"FieldPath":"","OptionalOldSelf":null}: ' +
+        'compilation failed: ERROR: <input>:1:20: Syntax error:',
     );
     expect(crds.stdout).not.toContain('brokens.example.com');
   });

@@ -3,11 +3,12 @@
  * connections, set at start and changed at run time through PUT/DELETE /sandbox/faults
  * (cluster admins only).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { ApiException, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFaultSpec } from '#sandbox/faults.ts';
+import { type RawRequest, rawRequest } from '../../support/https.ts';
 import { startTestSandbox, type TestSandbox } from '../../support/sandbox.ts';
-import { rawRequest, type RawRequest } from '../../support/https.ts';
 
 const START_FAULTS = [
   '503=1@list /api/v1/namespaces/*/configmaps',

@@ -237,14 +237,14 @@ describe('kubectl get and diff', () => {
     expect(changed.stdout).toMatch(/^diff -u -N \S+\/apps\.v1\.Deployment\.diff\.web \S+\/apps\.v1\.Deployment\.diff\.web$/m);
     expect(changed.stdout).toMatch(/^--- /m);
     expect(changed.stdout).toMatch(/^\+\+\+ /m);
-    expect(changed.stdout).toMatch(/^-  replicas: 2$/m);
-    expect(changed.stdout).toMatch(/^\+  replicas: 5$/m);
+    expect(changed.stdout).toMatch(/^- {2}replicas: 2$/m);
+    expect(changed.stdout).toMatch(/^\+ {2}replicas: 5$/m);
     // The dry run does not change the live object.
     expect(t.sandbox.cluster.get(deploymentType(), 'diff', 'web').spec.replicas).toBe(2);
 
     const newObject = await t.kubectl(['diff', '-f', '-'], { input: deploymentYaml('other', { namespace: 'diff', replicas: 1 }), allowFailure: true });
     expect(newObject.code).toBe(1);
-    expect(newObject.stdout).toMatch(/^\+  name: other$/m);
+    expect(newObject.stdout).toMatch(/^\+ {2}name: other$/m);
     expect(t.sandbox.cluster.tryGet(deploymentType(), 'diff', 'other')).toBeUndefined();
   });
 });
@@ -332,7 +332,7 @@ spec:
     // No status yet: the Phase cell is empty.
     expect(table.stdout).toMatch(/^w1 +3 +\d+s$/m);
 
-    const invalid = await t.kubectl(['apply', '-f', '-'], { input: widget(3).replace('size: 3', 'size: three') , allowFailure: true });
+    const invalid = await t.kubectl(['apply', '-f', '-'], { input: widget(3).replace('size: 3', 'size: three'), allowFailure: true });
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toContain('spec.size: Invalid value: "string": spec.size in body must be of type integer: "string"');
 

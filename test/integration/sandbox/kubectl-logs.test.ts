@@ -55,7 +55,9 @@ describe('kubectl logs', () => {
 
   it('prints the outcome of a failing readiness probe', async () => {
     // Prepare
-    await t.kubectl(['apply', '-f', '-'], { input: podYaml('unready', "  containers:\n  - name: app\n    image: nginx:1.27\n    readinessProbe:\n      exec:\n        command: ['sh', '-c', 'exit 2']\n") });
+    await t.kubectl(['apply', '-f', '-'], {
+      input: podYaml('unready', "  containers:\n  - name: app\n    image: nginx:1.27\n    readinessProbe:\n      exec:\n        command: ['sh', '-c', 'exit 2']\n"),
+    });
 
     // Act
     const logs = await eventually(async () => {
@@ -106,7 +108,10 @@ describe('kubectl logs', () => {
   it('names the containers to choose from, rejects an unknown one, and says a container is still waiting', async () => {
     // Prepare
     await t.kubectl(['apply', '-f', '-'], {
-      input: podYaml('two', "  initContainers:\n  - name: setup\n    image: busybox:1.36\n    command: ['sh', '-c', 'exit 1']\n  containers:\n  - name: a\n    image: nginx:1.27\n  - name: b\n    image: nginx:1.27\n"),
+      input: podYaml(
+        'two',
+        "  initContainers:\n  - name: setup\n    image: busybox:1.36\n    command: ['sh', '-c', 'exit 1']\n  containers:\n  - name: a\n    image: nginx:1.27\n  - name: b\n    image: nginx:1.27\n",
+      ),
     });
     const path = `/api/v1/namespaces/${NS}/pods/two/log`;
     // The init container fails and restarts, so a and b never leave PodInitializing.
@@ -132,7 +137,10 @@ describe('kubectl logs', () => {
     await t.kubectl(['apply', '-f', '-'], { input: podYaml('creating', '  nodeName: no-such-node\n  containers:\n  - name: app\n    image: nginx:1.27\n') });
     const rt = t.sandbox.registry.byKind('Pod', '')!;
     const pod = t.sandbox.cluster.get(rt, NS, 'creating');
-    const status = { phase: 'Pending', containerStatuses: [{ name: 'app', state: { waiting: { reason: 'ContainerCreating' } }, lastState: {}, ready: false, restartCount: 0, image: 'nginx:1.27', imageID: '', started: false }] };
+    const status = {
+      phase: 'Pending',
+      containerStatuses: [{ name: 'app', state: { waiting: { reason: 'ContainerCreating' } }, lastState: {}, ready: false, restartCount: 0, image: 'nginx:1.27', imageID: '', started: false }],
+    };
     t.sandbox.cluster.update(rt, NS, 'creating', { ...pod, status }, { subresource: 'status' });
 
     // Act

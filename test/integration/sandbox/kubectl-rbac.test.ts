@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deploymentYaml } from '../../support/manifests.ts';
-import { startTestSandbox, writeUserKubeconfig, type TestSandbox } from '../../support/sandbox.ts';
+import { startTestSandbox, type TestSandbox, writeUserKubeconfig } from '../../support/sandbox.ts';
 
 let t: TestSandbox;
 
@@ -140,11 +140,15 @@ subjects:
 
     const nodes = await t.kubectl(['get', 'namespaces'], { kubeconfig: deployerKubeconfig, allowFailure: true });
     expect(nodes.code).toBe(1);
-    expect(nodes.stderr.trim()).toBe('Error from server (Forbidden): namespaces is forbidden: User "system:serviceaccount:team-a:deployer" cannot list resource "namespaces" in API group "" at the cluster scope');
+    expect(nodes.stderr.trim()).toBe(
+      'Error from server (Forbidden): namespaces is forbidden: User "system:serviceaccount:team-a:deployer" cannot list resource "namespaces" in API group "" at the cluster scope',
+    );
 
     const pods = await t.kubectl(['get', 'pods'], { kubeconfig: deployerKubeconfig, allowFailure: true });
     expect(pods.code).toBe(1);
-    expect(pods.stderr.trim()).toBe('Error from server (Forbidden): pods is forbidden: User "system:serviceaccount:team-a:deployer" cannot list resource "pods" in API group "" in the namespace "team-a"');
+    expect(pods.stderr.trim()).toBe(
+      'Error from server (Forbidden): pods is forbidden: User "system:serviceaccount:team-a:deployer" cannot list resource "pods" in API group "" in the namespace "team-a"',
+    );
   });
 
   it('rejects a token that is not valid', async () => {

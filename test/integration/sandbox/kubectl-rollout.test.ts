@@ -41,7 +41,9 @@ describe('kubectl rollout status', () => {
   });
 
   it('fails when the deployment exceeds its progress deadline, with pods stuck pulling the image', async () => {
-    await t.kubectl(['apply', '-f', '-'], { input: deploymentYaml('broken', { namespace: 'rollout-deadline', withNamespace: true, replicas: 1, image: 'nginx:does-not-exist', progressDeadlineSeconds: 2 }) });
+    await t.kubectl(['apply', '-f', '-'], {
+      input: deploymentYaml('broken', { namespace: 'rollout-deadline', withNamespace: true, replicas: 1, image: 'nginx:does-not-exist', progressDeadlineSeconds: 2 }),
+    });
 
     const r = await t.kubectl(['rollout', 'status', 'deployment/broken', '-n', 'rollout-deadline', '--timeout=20s'], { allowFailure: true });
     expect(r.code).not.toBe(0);
@@ -134,7 +136,13 @@ describe('kubectl scale and rollout undo', () => {
     expect(pods.filter((p) => !p.metadata.deletionTimestamp).every((p) => p.spec.containers[0].image === 'nginx:v1')).toBe(true);
 
     const history = await t.kubectl(['rollout', 'history', 'deployment/web', '-n', ns]);
-    expect(history.stdout.split('\n').slice(1).filter(Boolean).map((l) => l.split(/\s+/)[0])).toEqual(['REVISION', '2', '3']);
+    expect(
+      history.stdout
+        .split('\n')
+        .slice(1)
+        .filter(Boolean)
+        .map((l) => l.split(/\s+/)[0]),
+    ).toEqual(['REVISION', '2', '3']);
   });
 });
 
@@ -207,7 +215,14 @@ spec:
     const gone = await t.kubectl(['get', 'namespace', ns], { allowFailure: true });
     expect(gone.code).toBe(1);
     expect(gone.stderr.trim()).toBe(`Error from server (NotFound): namespaces "${ns}" not found`);
-    for (const [group, kind] of [['apps', 'Deployment'], ['apps', 'ReplicaSet'], ['', 'Pod'], ['', 'ConfigMap'], ['', 'Service'], ['', 'ServiceAccount']] as const) {
+    for (const [group, kind] of [
+      ['apps', 'Deployment'],
+      ['apps', 'ReplicaSet'],
+      ['', 'Pod'],
+      ['', 'ConfigMap'],
+      ['', 'Service'],
+      ['', 'ServiceAccount'],
+    ] as const) {
       expect(list(group, kind, ns), `${kind}s left in ${ns}`).toEqual([]);
     }
   });

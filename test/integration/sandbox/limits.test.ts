@@ -4,10 +4,11 @@
  * last-applied-configuration counts towards), the request body (3 MiB, 413) and what etcd
  * takes in one request (1.5 MiB, a reason-less 500). Nothing refused is stored.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api, KubeConfig, type V1Deployment } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiError } from '../../support/client-node.ts';
 import { startTestSandbox, type TestSandbox } from '../../support/sandbox.ts';
 

@@ -8,10 +8,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoreV1Api, KubeConfig, type V1Service } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiError } from '../../support/client-node.ts';
-import { runConveyor, type ConveyorRun } from '../../support/conveyor.ts';
+import { type ConveyorRun, runConveyor } from '../../support/conveyor.ts';
 import { startTestSandbox, type TestSandbox } from '../../support/sandbox.ts';
 
 const STACK = `apiVersion: v1
@@ -108,10 +108,11 @@ describe('conveyor apply, then kubectl diff and a re-apply', () => {
   const NS = 'stack';
   let file: string;
   const conveyorApply = () => runConveyor(['apply', '-f', file, '--kubeconfig', t.kubeconfigPath, '--namespace', NS, '--wait', '--output', 'json']);
-  const versions = () => STACK_OBJECTS.map(([resource, name]) => {
-    const o = t.sandbox.cluster.store.get(resource, NS, name)!;
-    return { resource, name, resourceVersion: o.metadata.resourceVersion, generation: o.metadata.generation };
-  });
+  const versions = () =>
+    STACK_OBJECTS.map(([resource, name]) => {
+      const o = t.sandbox.cluster.store.get(resource, NS, name)!;
+      return { resource, name, resourceVersion: o.metadata.resourceVersion, generation: o.metadata.generation };
+    });
 
   beforeAll(async () => {
     file = join(t.dir, 'stack.yaml');

@@ -16,11 +16,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AppsV1Api, CoreV1Api, KubeConfig, type V1Deployment, Watch } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppsV1Api, CoreV1Api, KubeConfig, Watch, type V1Deployment } from '@kubernetes/client-node';
-import { startTestSandbox, eventually, type TestSandbox } from '../../support/sandbox.ts';
-import { rawRequest } from '../../support/https.ts';
 import { readDurableState } from '#sandbox/persistence.ts';
+import { rawRequest } from '../../support/https.ts';
+import { eventually, startTestSandbox, type TestSandbox } from '../../support/sandbox.ts';
 
 const FILES_MODULE = fileURLToPath(new URL('../../../local/files.ts', import.meta.url));
 
@@ -76,7 +76,12 @@ function inSnapshot(s: Snapshot, resource: string, namespace: string, name: stri
 function deploymentDone(d: V1Deployment): boolean {
   const s = d.status ?? {};
   const wanted = d.spec?.replicas ?? 1;
-  return (d.metadata?.generation ?? 0) <= (s.observedGeneration ?? -1) && (s.updatedReplicas ?? 0) >= wanted && (s.replicas ?? 0) <= (s.updatedReplicas ?? 0) && (s.availableReplicas ?? 0) >= (s.updatedReplicas ?? 0);
+  return (
+    (d.metadata?.generation ?? 0) <= (s.observedGeneration ?? -1) &&
+    (s.updatedReplicas ?? 0) >= wanted &&
+    (s.replicas ?? 0) <= (s.updatedReplicas ?? 0) &&
+    (s.availableReplicas ?? 0) >= (s.updatedReplicas ?? 0)
+  );
 }
 
 /** The first event of a watch from `resourceVersion` (or what ended it). */
@@ -145,7 +150,10 @@ describe('a sandbox with a data directory', () => {
 
     await apps.createNamespacedDeployment({
       namespace: 'keep',
-      body: { metadata: { name: 'web' }, spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } } } },
+      body: {
+        metadata: { name: 'web' },
+        spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } } },
+      },
     });
     const done = await eventually(async () => {
       const d = await apps.readNamespacedDeployment({ name: 'web', namespace: 'keep' });
@@ -182,7 +190,10 @@ describe('a sandbox with a data directory', () => {
     for (const context of ['sandbox-admin', 'sandbox-cert', 'sandbox-basic']) {
       old.setCurrentContext(context);
       const list = await old.makeApiClient(CoreV1Api).listNamespacedConfigMap({ namespace: 'keep' });
-      expect(list.items.map((c) => c.metadata?.name), context).toContain('settings');
+      expect(
+        list.items.map((c) => c.metadata?.name),
+        context,
+      ).toContain('settings');
     }
 
     const { core, apps } = clients(t);
@@ -195,7 +206,12 @@ describe('a sandbox with a data directory', () => {
     expect(Buffer.from(secret.data!.token!, 'base64').toString()).toBe('abc');
 
     // A ServiceAccount token issued before the restart still verifies (same signing key, same SA uid).
-    const me = await rawRequest(t.sandbox, { method: 'POST', path: '/apis/authentication.k8s.io/v1/selfsubjectreviews', token: before.saToken, body: { kind: 'SelfSubjectReview', apiVersion: 'authentication.k8s.io/v1' } });
+    const me = await rawRequest(t.sandbox, {
+      method: 'POST',
+      path: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+      token: before.saToken,
+      body: { kind: 'SelfSubjectReview', apiVersion: 'authentication.k8s.io/v1' },
+    });
     expect(me.status).toBe(201);
     expect(me.json.status.userInfo.username).toBe('system:serviceaccount:keep:bot');
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LOG_FILE_NAME } from '#sandbox/http/request-log.ts';
-import { startTestSandbox, writeUserKubeconfig, type TestSandbox } from '../../support/sandbox.ts';
+import { startTestSandbox, type TestSandbox, writeUserKubeconfig } from '../../support/sandbox.ts';
 
 /** A token no one issued: the sandbox must refuse it and must not write it anywhere. */
 const KNOWN_TOKEN = 'known-test-token-4b1d9e0c7a';

@@ -252,6 +252,11 @@ describe('kubectl get prints the real columns', () => {
     const r = await t.kubectl(['get', 'cronjob', '-n', NS, '--watch', '--request-timeout=1s'], { allowFailure: true });
 
     // Assess
-    expect(r.stdout.split('\n')[0]!.trim().split(/\s{2,}/)).toEqual(['NAME', 'SCHEDULE', 'TIMEZONE', 'SUSPEND', 'ACTIVE', 'LAST SCHEDULE', 'AGE']);
+    expect(
+      r.stdout
+        .split('\n')[0]!
+        .trim()
+        .split(/\s{2,}/),
+    ).toEqual(['NAME', 'SCHEDULE', 'TIMEZONE', 'SUSPEND', 'ACTIVE', 'LAST SCHEDULE', 'AGE']);
   });
 });

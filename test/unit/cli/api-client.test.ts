@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiClient, pathOf, type RetryPolicy } from '#cli/api/client.ts';
 import { ApiError, apiErrorOf, ConnectionError, hintFor } from '#cli/api/errors.ts';
 import type { Transport, WireRequest, WireResponse } from '#cli/api/transport.ts';
-import { verifySigV4, type Principals } from '#local/aws/api-gateway/sigv4.ts';
+import { type Principals, verifySigV4 } from '#local/aws/api-gateway/sigv4.ts';
 
 const REGION = 'eu-west-1';
 const ENDPOINT = new URL('http://127.0.0.1:4510');
@@ -71,7 +71,7 @@ function client(transport: Transport, options: { sleeps?: number[]; credentials?
 }
 
 describe('signing', () => {
-  it('signs requests the gateway verifier accepts as the key\'s principal: paths, greedy parameters, queries, bodies', async () => {
+  it("signs requests the gateway verifier accepts as the key's principal: paths, greedy parameters, queries, bodies", async () => {
     // Prepare
     const { transport, verdicts } = verifyingTransport(PRINCIPALS);
     const api = client(transport);
@@ -114,7 +114,9 @@ describe('signing', () => {
   it('sends the session token of temporary credentials, which the verifier requires', async () => {
     // Prepare
     const session = { accessKeyId: 'ASIASESSIONSESSION01', secretAccessKey: 'session-secret-session-secret-session-12', sessionToken: 'session-token-value' };
-    const principals: Principals = { [session.accessKeyId]: { secretAccessKey: session.secretAccessKey, sessionToken: session.sessionToken, principalArn: 'arn:aws:sts::000000000000:assumed-role/Ops/carol' } };
+    const principals: Principals = {
+      [session.accessKeyId]: { secretAccessKey: session.secretAccessKey, sessionToken: session.sessionToken, principalArn: 'arn:aws:sts::000000000000:assumed-role/Ops/carol' },
+    };
     const { transport, verdicts } = verifyingTransport(principals);
 
     // Act
@@ -129,7 +131,12 @@ describe('retries', () => {
   it('retries a 429 (any method) and a 503 of a GET with backoff, waiting at least Retry-After, and signs each attempt anew', async () => {
     // Prepare
     const sleeps: number[] = [];
-    const { transport, sent } = scripted({ status: 429, headers: { 'retry-after': '2' }, body: '{"message":"Too Many Requests"}' }, ok({ id: 'dev' }), { status: 503, headers: {}, body: '{"message":"Service Unavailable"}' }, ok({ items: [] }));
+    const { transport, sent } = scripted(
+      { status: 429, headers: { 'retry-after': '2' }, body: '{"message":"Too Many Requests"}' },
+      ok({ id: 'dev' }),
+      { status: 503, headers: {}, body: '{"message":"Service Unavailable"}' },
+      ok({ items: [] }),
+    );
     const api = client(transport, { sleeps });
 
     // Act
@@ -198,7 +205,10 @@ describe('errors', () => {
 
   it("reads the API's error body, API Gateway's, and anything else", () => {
     // Act
-    const api = apiErrorOf(400, JSON.stringify({ error: { code: 'UnknownReferenceError', message: 'environmentId names unknown environment "qa" (known: dev)', details: { known: { environments: ['dev'] } } } }));
+    const api = apiErrorOf(
+      400,
+      JSON.stringify({ error: { code: 'UnknownReferenceError', message: 'environmentId names unknown environment "qa" (known: dev)', details: { known: { environments: ['dev'] } } } }),
+    );
     const gateway = apiErrorOf(403, '{"message":"Signature expired: 20260131T120000Z is now earlier than 20260131T121000Z (20260131T121500Z - 5 min.)"}');
     const other = apiErrorOf(502, '<html>Bad Gateway</html>');
 

@@ -131,7 +131,16 @@ describe('apply Reporter, json', () => {
       summary: { created: 1, configured: 0, unchanged: 1, validated: 0 },
       objects: [
         { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'settings', outcome: 'unchanged', status: 'Healthy', message: 'ConfigMap/settings: applied' },
-        { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web', outcome: 'created', status: 'Degraded', reason: 'ProgressDeadlineExceeded', message: 'Deployment/web: ProgressDeadlineExceeded' },
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          namespace: 'shop',
+          name: 'web',
+          outcome: 'created',
+          status: 'Degraded',
+          reason: 'ProgressDeadlineExceeded',
+          message: 'Deployment/web: ProgressDeadlineExceeded',
+        },
       ],
       bindings: {
         images: [{ repository: 'docker.io/library/nginx', value: '1.27', containers: 1 }],

@@ -63,7 +63,7 @@ describe('resolveConnection', () => {
     });
   });
 
-  it('prefers --endpoint, then CONVEYOR_API_URL; the file\'s profile and credentials are then not used', () => {
+  it("prefers --endpoint, then CONVEYOR_API_URL; the file's profile and credentials are then not used", () => {
     // Act
     const flag = resolveConnection({ endpoint: 'https://api.example.com', region: 'us-east-2' }, { CONVEYOR_API_URL: 'http://127.0.0.1:1' }, project);
     const env = resolveConnection({}, { CONVEYOR_API_URL: 'https://api.example.com', AWS_REGION: 'ap-south-1', AWS_PROFILE: 'work' }, project);
@@ -73,7 +73,7 @@ describe('resolveConnection', () => {
     expect(env).toEqual({ endpoint: new URL('https://api.example.com'), endpointSource: 'CONVEYOR_API_URL', region: 'ap-south-1', profile: 'work' });
   });
 
-  it('takes the region of an execute-api endpoint over the environment\'s', () => {
+  it("takes the region of an execute-api endpoint over the environment's", () => {
     const settings = resolveConnection({ endpoint: 'https://abc123.execute-api.eu-central-1.amazonaws.com' }, { AWS_REGION: 'us-east-1' }, bare);
     expect(settings.region).toBe('eu-central-1');
   });
@@ -82,7 +82,9 @@ describe('resolveConnection', () => {
     expect(refusal(() => resolveConnection({}, {}, bare))).toContain('no Conveyor API endpoint: pass --endpoint URL, set CONVEYOR_API_URL, or start the local stack with `conveyor up`');
     expect(refusal(() => resolveConnection({ endpoint: 'api.example.com' }, {}, bare))).toBe('--endpoint is not a URL: "api.example.com"');
     expect(refusal(() => resolveConnection({ endpoint: 'ftp://api.example.com' }, {}, bare))).toContain('must be an https:// (or http://) URL');
-    expect(refusal(() => resolveConnection({}, { CONVEYOR_API_URL: 'https://me:pw@api.example.com' }, bare))).toBe('CONVEYOR_API_URL must not carry credentials: requests are signed with AWS credentials');
+    expect(refusal(() => resolveConnection({}, { CONVEYOR_API_URL: 'https://me:pw@api.example.com' }, bare))).toBe(
+      'CONVEYOR_API_URL must not carry credentials: requests are signed with AWS credentials',
+    );
     expect(refusal(() => resolveConnection({ endpoint: 'https://api.example.com' }, {}, bare))).toBe('no AWS region to sign requests for https://api.example.com: pass --region or set AWS_REGION');
   });
 });

@@ -62,7 +62,7 @@ afterAll(() => {
 });
 
 describe('readApplyInput', () => {
-  it('reads -f files in order, a directory\'s manifests sorted (others skipped), and the variables file', () => {
+  it("reads -f files in order, a directory's manifests sorted (others skipped), and the variables file", () => {
     // Prepare
     const first = file('first.yaml', 'kind: A\n');
     const manifests = join(dir, 'manifests');

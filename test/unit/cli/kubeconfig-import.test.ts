@@ -8,8 +8,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { idFromContext, importContext, nameFromContext } from '#cli/commands/kubeconfig-import.ts';
 import { UsageError } from '#cli/errors.ts';
 
@@ -20,7 +20,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function kubeconfig(user: Record<string, unknown>, server = 'https://cluster.example'): string {
   const path = join(dir, `kubeconfig-${count++}`);
-  writeFileSync(path, stringify({ 'current-context': 'c', clusters: [{ name: 'k', cluster: { server } }], users: [{ name: 'u', user }], contexts: [{ name: 'c', context: { cluster: 'k', user: 'u' } }] }));
+  writeFileSync(
+    path,
+    stringify({ 'current-context': 'c', clusters: [{ name: 'k', cluster: { server } }], users: [{ name: 'u', user }], contexts: [{ name: 'c', context: { cluster: 'k', user: 'u' } }] }),
+  );
   return path;
 }
 
@@ -39,9 +42,17 @@ function refusal(path: string): string {
 describe('exec entries as EKS accounts', () => {
   it.each([
     ['aws eks get-token with --flag value', exec('aws', ['--region', 'eu-west-1', 'eks', 'get-token', '--cluster-name', 'prod']), { clusterName: 'prod', region: 'eu-west-1' }],
-    ['--flag=value and a role', exec('/usr/bin/aws', ['eks', 'get-token', '--cluster-name=prod', '--region=us-east-2', '--role-arn=arn:aws:iam::1:role/r']), { clusterName: 'prod', region: 'us-east-2', roleArn: 'arn:aws:iam::1:role/r' }],
+    [
+      '--flag=value and a role',
+      exec('/usr/bin/aws', ['eks', 'get-token', '--cluster-name=prod', '--region=us-east-2', '--role-arn=arn:aws:iam::1:role/r']),
+      { clusterName: 'prod', region: 'us-east-2', roleArn: 'arn:aws:iam::1:role/r' },
+    ],
     ['the region from the exec env', exec('aws', ['eks', 'get-token', '--cluster-name', 'prod'], [{ name: 'AWS_REGION', value: 'ap-south-1' }]), { clusterName: 'prod', region: 'ap-south-1' }],
-    ['aws-iam-authenticator -i -r', exec('aws-iam-authenticator', ['token', '-i', 'blue', '-r', 'arn:aws:iam::1:role/x'], [{ name: 'AWS_DEFAULT_REGION', value: 'eu-north-1' }]), { clusterName: 'blue', region: 'eu-north-1', roleArn: 'arn:aws:iam::1:role/x' }],
+    [
+      'aws-iam-authenticator -i -r',
+      exec('aws-iam-authenticator', ['token', '-i', 'blue', '-r', 'arn:aws:iam::1:role/x'], [{ name: 'AWS_DEFAULT_REGION', value: 'eu-north-1' }]),
+      { clusterName: 'blue', region: 'eu-north-1', roleArn: 'arn:aws:iam::1:role/x' },
+    ],
   ])('%s', (_title, user, account) => {
     expect(importContext(kubeconfig(user), undefined).account).toEqual({ kind: 'eks', ...account });
   });
@@ -53,7 +64,9 @@ describe('exec entries as EKS accounts', () => {
 
   it('refuses an EKS exec entry without a cluster or a region, other plugins, and auth-providers', () => {
     expect(refusal(kubeconfig(exec('aws', ['eks', 'get-token', '--region', 'eu-west-1'])))).toContain('user "u": the exec entry names no cluster (--cluster-name)');
-    expect(refusal(kubeconfig(exec('aws', ['eks', 'get-token', '--cluster-name', 'prod'])))).toContain('the exec entry names no region (--region, or AWS_REGION in its env) and the server is not an EKS endpoint');
+    expect(refusal(kubeconfig(exec('aws', ['eks', 'get-token', '--cluster-name', 'prod'])))).toContain(
+      'the exec entry names no region (--region, or AWS_REGION in its env) and the server is not an EKS endpoint',
+    );
     expect(refusal(kubeconfig(exec('kubelogin', ['get-token'])))).toContain('user "u" runs the exec plugin "kubelogin", whose tokens expire');
     expect(refusal(kubeconfig({ 'auth-provider': { name: 'oidc', config: { 'id-token': 'x' } } }))).toContain('uses the auth-provider "oidc", whose tokens expire');
     expect(refusal(kubeconfig({}))).toContain('has no credentials Conveyor can store');

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { targetFromKubeconfig, type TargetScope } from '#cli/apply/kubeconfig-target.ts';
+import { type TargetScope, targetFromKubeconfig } from '#cli/apply/kubeconfig-target.ts';
 import { UsageError } from '#cli/errors.ts';
 import { testCertificates } from '../../support/certificates.ts';
 
@@ -62,7 +62,7 @@ afterAll(() => {
 });
 
 describe('the namespace of the target', () => {
-  it('without flags: confined to the context\'s namespace', () => {
+  it("without flags: confined to the context's namespace", () => {
     const { target } = targetFromKubeconfig(kubeconfig(), undefined, CONFINED);
 
     expect(target).toMatchObject({ name: 'dev', url: SERVER, namespace: 'team-a', caPem: certs.ca.certPem, account: { kind: 'token', token: TOKEN } });
@@ -86,7 +86,7 @@ describe('the namespace of the target', () => {
     expect(targetFromKubeconfig(kubeconfig({ context: { namespace: ' ' } }), undefined, { admin: false, namespace: 'team-b' }).target.namespace).toBe('team-b');
   });
 
-  it('--admin: an admin target whose default namespace is the context\'s, or --default-namespace', () => {
+  it("--admin: an admin target whose default namespace is the context's, or --default-namespace", () => {
     expect(targetFromKubeconfig(kubeconfig(), undefined, { admin: true }).target).toMatchObject({ admin: true, namespace: 'team-a' });
     expect(targetFromKubeconfig(kubeconfig(), undefined, { admin: true, defaultNamespace: 'apps' }).target).toMatchObject({ admin: true, namespace: 'apps' });
   });
@@ -170,12 +170,28 @@ describe('a kubeconfig that is wrong is bad input naming the file and the field'
     ['a context naming no user', { context: { user: '' } }, 'context "dev" names no user'],
     ['a current-context the file lacks', { top: { 'current-context': 'prod' } }, 'current-context "prod" names no context in the file (contexts: dev); pass --context'],
     ['a cluster without server', { cluster: { server: '' } }, 'cluster "c" has no server'],
-    ['a missing certificate-authority file', { cluster: { 'certificate-authority-data': undefined, 'certificate-authority': '/nonexistent/ca.crt' } }, 'cluster "c": certificate-authority /nonexistent/ca.crt: cannot read: ENOENT (no such file or directory)'],
-    ['a missing client-certificate file', { user: { 'client-certificate': '/nonexistent/client.crt', 'client-key-data': b64(certs.client.keyPem) } }, 'user "u": client-certificate /nonexistent/client.crt: cannot read: ENOENT'],
-    ['a missing client-key file', { user: { 'client-certificate-data': b64(certs.client.certPem), 'client-key': '/nonexistent/client.key' } }, 'user "u": client-key /nonexistent/client.key: cannot read: ENOENT'],
+    [
+      'a missing certificate-authority file',
+      { cluster: { 'certificate-authority-data': undefined, 'certificate-authority': '/nonexistent/ca.crt' } },
+      'cluster "c": certificate-authority /nonexistent/ca.crt: cannot read: ENOENT (no such file or directory)',
+    ],
+    [
+      'a missing client-certificate file',
+      { user: { 'client-certificate': '/nonexistent/client.crt', 'client-key-data': b64(certs.client.keyPem) } },
+      'user "u": client-certificate /nonexistent/client.crt: cannot read: ENOENT',
+    ],
+    [
+      'a missing client-key file',
+      { user: { 'client-certificate-data': b64(certs.client.certPem), 'client-key': '/nonexistent/client.key' } },
+      'user "u": client-key /nonexistent/client.key: cannot read: ENOENT',
+    ],
     ['a client certificate without key', { user: { 'client-certificate-data': b64(certs.client.certPem) } }, 'user "u" has a client-certificate but no client-key: a client certificate needs both'],
     ['a client key without certificate', { user: { 'client-key-data': b64(certs.client.keyPem) } }, 'user "u" has a client-key but no client-certificate'],
-    ['PEM pasted into client-key-data', { user: { 'client-certificate-data': b64(certs.client.certPem), 'client-key-data': certs.client.keyPem } }, 'user "u": client-key-data holds PEM text; it must be the PEM, base64-encoded'],
+    [
+      'PEM pasted into client-key-data',
+      { user: { 'client-certificate-data': b64(certs.client.certPem), 'client-key-data': certs.client.keyPem } },
+      'user "u": client-key-data holds PEM text; it must be the PEM, base64-encoded',
+    ],
     ['a missing token-file', { user: { 'token-file': '/nonexistent/token' } }, 'user "u": token-file /nonexistent/token: cannot read: ENOENT'],
     ['a username without password', { user: { username: 'ann' } }, 'user "u" has a username but no password'],
   ])('%s', (what, parts, message) => {

@@ -44,7 +44,11 @@ describe('the command tree', () => {
   it('gives every API command --endpoint, --region, --profile and --output', () => {
     const api = all.filter((command) => command.options.some((option) => option.long === '--endpoint'));
     expect(api.length).toBeGreaterThan(40);
-    for (const command of api) expect(command.options.map((o) => o.long), pathOf(command)).toEqual(expect.arrayContaining(['--region', '--profile', '--output']));
+    for (const command of api)
+      expect(
+        command.options.map((o) => o.long),
+        pathOf(command),
+      ).toEqual(expect.arrayContaining(['--region', '--profile', '--output']));
   });
 });
 
@@ -66,7 +70,7 @@ function staticPackages(metafile: Metafile, chunk: string): Set<string> {
 }
 
 describe('the bundle', () => {
-  it('keeps the AWS SDK out of what the entry and the sandbox load, and in the API commands\' chunks', async () => {
+  it("keeps the AWS SDK out of what the entry and the sandbox load, and in the API commands' chunks", async () => {
     // Prepare: the bundle as scripts/conveyor.mjs builds it, with its metafile.
     const outdir = mkdtempSync(join(tmpdir(), 'conveyor-bundle-'));
     try {

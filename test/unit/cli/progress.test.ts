@@ -40,7 +40,9 @@ describe('DeploymentProgress', () => {
     progress.update(view('Running', { results: [result('Running', '1 of 2 updated')], log }));
     progress.update(view('Running', { results: [result('Running', '1 of 2 updated')], log }));
     progress.update(view('WaitingForApproval', { results: [result('Succeeded', 'done')], log, approvals: [approval] }));
-    progress.update(view('Running', { results: [result('Succeeded', 'done')], log, approvals: [{ ...approval, decision: 'Approved', decidedBy: 'arn:aws:iam::000000000000:user/approver', comment: 'ok' }] }));
+    progress.update(
+      view('Running', { results: [result('Succeeded', 'done')], log, approvals: [{ ...approval, decision: 'Approved', decidedBy: 'arn:aws:iam::000000000000:user/approver', comment: 'ok' }] }),
+    );
     progress.finish('Succeeded');
 
     // Assess
@@ -70,12 +72,7 @@ describe('DeploymentProgress', () => {
     progress.update(view('Running', { results: [result('Succeeded', 'done')] }));
 
     // Assess
-    expect(out.chunks).toEqual([
-      `deployment ${ID}: web@1.4.2 to prod\nstate: Running\n`,
-      'step 0 "deploy web" on web-1: Running …\n',
-      '\x1b[1A\x1b[0J',
-      'step 0 "deploy web" on web-1: Succeede…\n',
-    ]);
+    expect(out.chunks).toEqual([`deployment ${ID}: web@1.4.2 to prod\nstate: Running\n`, 'step 0 "deploy web" on web-1: Running …\n', '\x1b[1A\x1b[0J', 'step 0 "deploy web" on web-1: Succeede…\n']);
   });
 
   it('shows nothing in quiet mode (JSON output prints the final view only)', () => {

@@ -10,13 +10,23 @@ import { ClusterUnavailableError } from '#domain/errors.ts';
 import { NotFoundError, VersionConflictError } from '#domain/pipeline/errors.ts';
 import { errorResponse, httpErrors } from '#functions/middleware/http-errors.ts';
 import { callerOf, principalOf } from '#functions/middleware/principal.ts';
-import { validateHttp, type ValidatedEvent } from '#functions/middleware/validate.ts';
+import { type ValidatedEvent, validateHttp } from '#functions/middleware/validate.ts';
 import { MissingConfigurationError, numberEnv, optionalEnv, requireEnv } from '#functions/runtime/env.ts';
 
 const context = { awsRequestId: 'lambda-req' } as Context;
 
 function event(body?: string, extra: Partial<APIGatewayProxyEventV2> = {}): APIGatewayProxyEventV2 {
-  return { version: '2.0', routeKey: 'POST /things', rawPath: '/things', rawQueryString: '', headers: {}, isBase64Encoded: false, requestContext: { requestId: 'api-req' } as never, ...(body === undefined ? {} : { body }), ...extra };
+  return {
+    version: '2.0',
+    routeKey: 'POST /things',
+    rawPath: '/things',
+    rawQueryString: '',
+    headers: {},
+    isBase64Encoded: false,
+    requestContext: { requestId: 'api-req' } as never,
+    ...(body === undefined ? {} : { body }),
+    ...extra,
+  };
 }
 
 describe('errorResponse', () => {
@@ -66,7 +76,10 @@ describe('errorResponse', () => {
 
 describe('principal', () => {
   it('maps an assumed-role session to its role, a user to itself', () => {
-    expect(principalOf('arn:aws:sts::123456789012:assumed-role/Deployer/alice')).toEqual({ callerArn: 'arn:aws:sts::123456789012:assumed-role/Deployer/alice', principalArn: 'arn:aws:iam::123456789012:role/Deployer' });
+    expect(principalOf('arn:aws:sts::123456789012:assumed-role/Deployer/alice')).toEqual({
+      callerArn: 'arn:aws:sts::123456789012:assumed-role/Deployer/alice',
+      principalArn: 'arn:aws:iam::123456789012:role/Deployer',
+    });
     expect(principalOf('arn:aws:iam::123456789012:user/bob').principalArn).toBe('arn:aws:iam::123456789012:user/bob');
   });
 

@@ -29,7 +29,9 @@ describe('the catalog and the handlers', () => {
   it('grant every function exactly the dependencies its handler builds', () => {
     // Act
     const mismatches = CATALOG.functions.flatMap((spec) => {
-      const needs = declaredNeeds(spec.entry).filter((n) => (GRANTED_NEEDS as readonly string[]).includes(n)).sort();
+      const needs = declaredNeeds(spec.entry)
+        .filter((n) => (GRANTED_NEEDS as readonly string[]).includes(n))
+        .sort();
       const granted = grantedNeeds(spec.access).sort();
       return needs.join(',') === granted.join(',') ? [] : [`${spec.name}: handler needs [${needs}], catalog grants [${granted}]`];
     });

@@ -8,21 +8,29 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CATEGORIES } from '#domain/errors.ts';
 import { ERROR_REGISTRY, LAMBDA_SERVICE_ERROR_NAMES, RETRYABLE_ERROR_NAMES } from '#domain/error-registry.ts';
-import { CATALOG } from '#functions/catalog.ts';
+import { ERROR_CATEGORIES } from '#domain/errors.ts';
 import { PART } from '#functions/catalog/pipeline.ts';
+import { CATALOG } from '#functions/catalog.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 /** Step Functions' own faults of a nested execution: retried on the startExecution.sync task. */
 const STEP_FUNCTIONS_SERVICE_ERRORS = ['StepFunctions.AWSStepFunctionsException', 'StepFunctions.ExecutionLimitExceeded', 'StepFunctions.SdkClientException'];
 
-type State = { Type: string; Resource?: string; Retry?: { ErrorEquals: string[] }[]; Catch?: { ErrorEquals: string[] }[]; ItemProcessor?: { States: Record<string, State> }; Iterator?: { States: Record<string, State> }; Branches?: { States: Record<string, State> }[] };
+type State = {
+  Type: string;
+  Resource?: string;
+  Retry?: { ErrorEquals: string[] }[];
+  Catch?: { ErrorEquals: string[] }[];
+  ItemProcessor?: { States: Record<string, State> };
+  Iterator?: { States: Record<string, State> };
+  Branches?: { States: Record<string, State> }[];
+};
 
 function states(definition: { States: Record<string, State> }): [string, State][] {
   return Object.entries(definition.States).flatMap(([name, state]) => [
     [name, state] as [string, State],
-    ...(state.ItemProcessor ?? state.Iterator ? states((state.ItemProcessor ?? state.Iterator)!) : []),
+    ...((state.ItemProcessor ?? state.Iterator) ? states((state.ItemProcessor ?? state.Iterator)!) : []),
     ...(state.Branches ?? []).flatMap((branch) => states(branch)),
   ]);
 }
@@ -92,6 +100,11 @@ describe('the pipeline functions', () => {
   it('marks run-script for the kubectl layer on x86_64, and gives cluster access only to the tasks that connect', () => {
     const byName = Object.fromEntries(PART.functions.map((f) => [f.name, f]));
     expect(byName['run-script']).toMatchObject({ architecture: 'x86_64', kubectlLayer: true });
-    expect(PART.functions.filter((f) => f.access.eks).map((f) => f.name).sort()).toEqual(['apply', 'check-rollout', 'run-script']);
+    expect(
+      PART.functions
+        .filter((f) => f.access.eks)
+        .map((f) => f.name)
+        .sort(),
+    ).toEqual(['apply', 'check-rollout', 'run-script']);
   });
 });

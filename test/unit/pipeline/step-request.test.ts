@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseDeployContainersDocument } from '#domain/containers/document.ts';
 import { validateDeployContainers } from '#domain/containers/validate.ts';
-import type { ApplyManifestsStep, DeployContainersStep, Deployment, Release } from '#domain/pipeline/model.ts';
 import type { Target } from '#domain/model.ts';
+import type { ApplyManifestsStep, DeployContainersStep, Deployment, Release } from '#domain/pipeline/model.ts';
 import { imageMap, stepFiles, stepRequest } from '#functions/app/tasks/step-request.ts';
 import { rawSpec } from '../domain/containers/fixtures.ts';
 
@@ -30,7 +30,12 @@ describe('stepFiles', () => {
 describe('imageMap', () => {
   it('pins an image by digest when the release knows it', () => {
     const digest = `sha256:${'a'.repeat(64)}`;
-    expect(imageMap([{ repository: 'registry.example/web', tag: '1.2.0', digest }, { repository: 'nginx', tag: '1.27' }])).toEqual({ 'registry.example/web': `1.2.0@${digest}`, nginx: '1.27' });
+    expect(
+      imageMap([
+        { repository: 'registry.example/web', tag: '1.2.0', digest },
+        { repository: 'nginx', tag: '1.27' },
+      ]),
+    ).toEqual({ 'registry.example/web': `1.2.0@${digest}`, nginx: '1.27' });
   });
 });
 

@@ -8,19 +8,19 @@
 import '../../support/quiet-powertools.ts';
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { ClusterUnavailableError, PartialApplyError } from '#domain/errors.ts';
 import { InvalidStepInputError } from '#domain/engine/errors.ts';
+import type { StepState } from '#domain/engine/step-state.ts';
+import { ClusterUnavailableError, PartialApplyError } from '#domain/errors.ts';
 import { TooLargeError } from '#domain/pipeline/errors.ts';
-import { targetTaskInput, lifecycleGateInput } from '#functions/app/tasks/inputs.ts';
+import type { TaskLogEntry } from '#domain/pipeline/model.ts';
+import { lifecycleGateInput, targetTaskInput } from '#functions/app/tasks/inputs.ts';
 import { retryAfter } from '#functions/app/tasks/plan.ts';
 import type { Invocation, TaskDeps } from '#functions/app/tasks/ports.ts';
 import { boundedState, MAX_ROLLOUT_STATE_BYTES, waitSecondsAfter, withLog } from '#functions/app/tasks/rollout.ts';
-import { TaskLog } from '#functions/app/tasks/task-log.ts';
-import type { TaskLogEntry } from '#domain/pipeline/model.ts';
 import { chunks, LOG_CHUNK_CHARS } from '#functions/app/tasks/run-script.ts';
+import { TaskLog } from '#functions/app/tasks/task-log.ts';
 import { DEFAULT_TASK_CONFIG } from '#functions/handlers/tasks/config.ts';
 import { taskHandler } from '#functions/handlers/tasks/task-handler.ts';
-import type { StepState } from '#domain/engine/step-state.ts';
 
 const REMAINING_MS = 60_000;
 const deps = { clock: () => new Date(), config: DEFAULT_TASK_CONFIG } as TaskDeps;
@@ -39,7 +39,15 @@ describe('taskHandler', () => {
   it('gives the use case the parsed input and a deadline that ends before the Lambda does', async () => {
     // Prepare
     const seen: { input: unknown; invocation: Invocation }[] = [];
-    const handler = taskHandler('apply', targetTaskInput, async (_deps, input, invocation) => (seen.push({ input, invocation }), { ok: true }), () => deps);
+    const handler = taskHandler(
+      'apply',
+      targetTaskInput,
+      async (_deps, input, invocation) => {
+        seen.push({ input, invocation });
+        return { ok: true };
+      },
+      () => deps,
+    );
 
     // Act
     const result = await handler({ deploymentId: '01J0000000000000000000000A', stepIndex: 1, targetId: 'web-a' }, context);
@@ -55,7 +63,15 @@ describe('taskHandler', () => {
   it('refuses a malformed input with an input error naming each field, before the use case runs', async () => {
     // Prepare
     let ran = false;
-    const handler = taskHandler('lifecycle-gate', lifecycleGateInput, async () => ((ran = true), {}), () => deps);
+    const handler = taskHandler(
+      'lifecycle-gate',
+      lifecycleGateInput,
+      async () => {
+        ran = true;
+        return {};
+      },
+      () => deps,
+    );
 
     // Act
     const error = await failureOf(handler({ releaseId: 'web', phaseIndex: -1, extra: 'x' }, context));
@@ -69,11 +85,16 @@ describe('taskHandler', () => {
     expect(ran).toBe(false);
   });
 
-  it('keeps a DeployError\'s name, redacts credential shapes from its message and drops its stack', async () => {
+  it("keeps a DeployError's name, redacts credential shapes from its message and drops its stack", async () => {
     // Prepare
-    const handler = taskHandler('apply', targetTaskInput, async () => {
-      throw new ClusterUnavailableError('the API server answered 503 to Authorization: Bearer abc.def.ghi');
-    }, () => deps);
+    const handler = taskHandler(
+      'apply',
+      targetTaskInput,
+      async () => {
+        throw new ClusterUnavailableError('the API server answered 503 to Authorization: Bearer abc.def.ghi');
+      },
+      () => deps,
+    );
 
     // Act
     const error = await failureOf(handler({ deploymentId: 'd-1', stepIndex: 0, targetId: 'web' }, context));
@@ -86,9 +107,14 @@ describe('taskHandler', () => {
 
   it('reports an unclassified exception as UnclassifiedTaskError, without its message', async () => {
     // Prepare
-    const handler = taskHandler('apply', targetTaskInput, async () => {
-      throw new TypeError('cannot read token s3cr3t-value of undefined');
-    }, () => deps);
+    const handler = taskHandler(
+      'apply',
+      targetTaskInput,
+      async () => {
+        throw new TypeError('cannot read token s3cr3t-value of undefined');
+      },
+      () => deps,
+    );
 
     // Act
     const error = await failureOf(handler({ deploymentId: 'd-1', stepIndex: 0, targetId: 'web' }, context));
@@ -112,7 +138,14 @@ describe('the rollout loop and the queue', () => {
   it('refuses a rollout state too large for the state machine to carry', () => {
     // Prepare
     const object = { ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'x'.repeat(200) }, outcome: 'created' as const };
-    const state = { version: 1, state: 'progressing', deadline: { at: 0, budgetMs: 1 }, objects: Array.from({ length: 1_000 }, () => object), createdNamespaces: [], plans: [] } as unknown as StepState;
+    const state = {
+      version: 1,
+      state: 'progressing',
+      deadline: { at: 0, budgetMs: 1 },
+      objects: Array.from({ length: 1_000 }, () => object),
+      createdNamespaces: [],
+      plans: [],
+    } as unknown as StepState;
 
     // Act
     const error = (() => {
@@ -151,9 +184,11 @@ describe('a partial apply across the Task boundary', () => {
     const partial = new PartialApplyError([ref('a')], [ref('b')], new ClusterUnavailableError('the API server answered 503'));
 
     // Act
-    const thrown = await failureOf(withLog(log, async () => {
-      throw partial;
-    }));
+    const thrown = await failureOf(
+      withLog(log, async () => {
+        throw partial;
+      }),
+    );
 
     // Assess
     expect(thrown).toBeInstanceOf(ClusterUnavailableError);

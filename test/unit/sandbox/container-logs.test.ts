@@ -47,7 +47,13 @@ describe('ContainerLogs', () => {
     let ended = 0;
 
     // Act
-    const followed = logs.follow('pod-1', 'app', 'c0', (l) => seen.push(l.text), () => ended++);
+    const followed = logs.follow(
+      'pod-1',
+      'app',
+      'c0',
+      (l) => seen.push(l.text),
+      () => ended++,
+    );
     logs.write('pod-1', 'app', 'c0', { time: 2, text: 'after' });
     logs.end('pod-1', 'c0');
     logs.write('pod-1', 'app', 'c0', { time: 3, text: 'after the end' });
@@ -56,7 +62,15 @@ describe('ContainerLogs', () => {
     expect(followed.lines.map((l) => l.text)).toEqual(['before']);
     expect(seen).toEqual(['after']);
     expect(ended).toBe(1);
-    expect(logs.follow('pod-1', 'app', 'c0', () => {}, () => {}).ended).toBe(true);
+    expect(
+      logs.follow(
+        'pod-1',
+        'app',
+        'c0',
+        () => {},
+        () => {},
+      ).ended,
+    ).toBe(true);
   });
 
   it('ends every follower of a pod that is forgotten, and stops feeding one that stopped', () => {
@@ -64,8 +78,20 @@ describe('ContainerLogs', () => {
     const logs = new ContainerLogs();
     let ended = 0;
     const seen: string[] = [];
-    logs.follow('pod-1', 'app', 'c0', () => {}, () => ended++);
-    const stopped = logs.follow('pod-1', 'app', 'c0', (l) => seen.push(l.text), () => ended++);
+    logs.follow(
+      'pod-1',
+      'app',
+      'c0',
+      () => {},
+      () => ended++,
+    );
+    const stopped = logs.follow(
+      'pod-1',
+      'app',
+      'c0',
+      (l) => seen.push(l.text),
+      () => ended++,
+    );
 
     // Act
     stopped.stop();

@@ -37,7 +37,10 @@ describe('cells', () => {
     // Act
     const row = cells('Pod', {
       spec: { containers: [{ name: 'app' }] },
-      status: { phase: 'Running', containerStatuses: [{ name: 'app', ready: false, restartCount: 2, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { finishedAt: '2025-06-01T11:59:55Z' } } }] },
+      status: {
+        phase: 'Running',
+        containerStatuses: [{ name: 'app', ready: false, restartCount: 2, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { finishedAt: '2025-06-01T11:59:55Z' } } }],
+      },
     });
 
     // Assess
@@ -72,7 +75,10 @@ describe('cells', () => {
 
   it('hpa: the autoscaling/v1 CPU target, and <unset> without minReplicas', () => {
     // Act
-    const row = cells('HorizontalPodAutoscaler', { spec: { scaleTargetRef: { kind: 'Deployment', name: 'web' }, maxReplicas: 4, targetCPUUtilizationPercentage: 70 }, status: { currentReplicas: 2, currentCPUUtilizationPercentage: 35 } });
+    const row = cells('HorizontalPodAutoscaler', {
+      spec: { scaleTargetRef: { kind: 'Deployment', name: 'web' }, maxReplicas: 4, targetCPUUtilizationPercentage: 70 },
+      status: { currentReplicas: 2, currentCPUUtilizationPercentage: 35 },
+    });
 
     // Assess
     expect(row).toMatchObject({ Reference: 'Deployment/web', Targets: 'cpu: 35%/70%', MinPods: '<unset>', MaxPods: 4, Replicas: 2 });
@@ -112,7 +118,13 @@ describe('cells', () => {
 
   it('label selectors print sorted by key, with set-based requirements', () => {
     // Act
-    const printed = formatLabelSelector({ matchLabels: { tier: 'web' }, matchExpressions: [{ key: 'env', operator: 'In', values: ['prod', 'dev'] }, { key: 'canary', operator: 'DoesNotExist' }] });
+    const printed = formatLabelSelector({
+      matchLabels: { tier: 'web' },
+      matchExpressions: [
+        { key: 'env', operator: 'In', values: ['prod', 'dev'] },
+        { key: 'canary', operator: 'DoesNotExist' },
+      ],
+    });
 
     // Assess
     expect(printed).toBe('!canary,env in (dev,prod),tier=web');

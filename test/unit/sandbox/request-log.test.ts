@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { logServerError, SandboxLogger, type LogSink } from '../../../local/sandbox/http/request-log.ts';
+import { type LogSink, logServerError, SandboxLogger } from '../../../local/sandbox/http/request-log.ts';
 
 /** A sink that keeps what was written. */
 function memorySink(): LogSink & { lines: string[] } {

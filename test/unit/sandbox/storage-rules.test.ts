@@ -146,9 +146,25 @@ describe('Service addresses on update', () => {
 
   it('drops what a change of type made useless, unless the writer changed it', () => {
     // Prepare
-    const old = stored({ type: 'NodePort', clusterIP: '10.96.0.20', clusterIPs: ['10.96.0.20'], ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack', externalTrafficPolicy: 'Cluster', ports: [{ port: 80, nodePort: 30007 }] });
+    const old = stored({
+      type: 'NodePort',
+      clusterIP: '10.96.0.20',
+      clusterIPs: ['10.96.0.20'],
+      ipFamilies: ['IPv4'],
+      ipFamilyPolicy: 'SingleStack',
+      externalTrafficPolicy: 'Cluster',
+      ports: [{ port: 80, nodePort: 30007 }],
+    });
     const toClusterIP = stored({ type: 'ClusterIP', clusterIP: '10.96.0.20', clusterIPs: ['10.96.0.20'], externalTrafficPolicy: 'Cluster', ports: [{ port: 80, nodePort: 30007 }] });
-    const toExternalName = stored({ type: 'ExternalName', externalName: 'example.com', clusterIP: '10.96.0.20', clusterIPs: ['10.96.0.20'], ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack', ports: [{ port: 80, nodePort: 30009 }] });
+    const toExternalName = stored({
+      type: 'ExternalName',
+      externalName: 'example.com',
+      clusterIP: '10.96.0.20',
+      clusterIPs: ['10.96.0.20'],
+      ipFamilies: ['IPv4'],
+      ipFamilyPolicy: 'SingleStack',
+      ports: [{ port: 80, nodePort: 30009 }],
+    });
 
     // Act
     assignServiceAddresses(toClusterIP, old, () => [old]);

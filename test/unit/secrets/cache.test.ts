@@ -6,8 +6,8 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { CachedSecrets } from '#adapters/secrets/cache.ts';
-import type { SecretSource } from '#domain/secrets.ts';
 import { SecretsUnavailableError } from '#domain/secret-errors.ts';
+import type { SecretSource } from '#domain/secrets.ts';
 
 const TTL_MS = 1_000;
 const ARN_A = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:conveyor/a-AAAAAA';

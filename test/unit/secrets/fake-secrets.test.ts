@@ -6,14 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { categoryOf } from '#domain/errors.ts';
 import { FakeSecrets } from '#domain/fake-secrets.ts';
-import {
-  InvalidSecretNameError,
-  InvalidSecretValueError,
-  SecretDeletedError,
-  SecretExistsError,
-  SecretNotFoundError,
-  SecretsUnavailableError,
-} from '#domain/secret-errors.ts';
+import { InvalidSecretNameError, InvalidSecretValueError, SecretDeletedError, SecretExistsError, SecretNotFoundError, SecretsUnavailableError } from '#domain/secret-errors.ts';
 import { CURRENT_STAGE, PREVIOUS_STAGE, SECRET_VALUE_MAX_BYTES } from '#domain/secrets.ts';
 
 const TOKEN = 's3cret-token-value';

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { CachedSecrets } from '#adapters/secrets/cache.ts';
 import { FakeSecrets } from '#domain/fake-secrets.ts';
 import { SecretNotFoundError } from '#domain/secret-errors.ts';
-import { secrets, type SecretsContext } from '../../../functions/middleware/secrets.ts';
+import { type SecretsContext, secrets } from '../../../functions/middleware/secrets.ts';
 
 const TOKEN = 'cluster-t0ken-value';
 const MISSING_ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:conveyor/accounts/gone/token-ZZZZZZ';
@@ -27,9 +27,7 @@ describe('secrets middleware', () => {
     const store = new FakeSecrets();
     const arn = await store.create('accounts/a-1/token', TOKEN);
     const cache = new CachedSecrets(store);
-    const handler = middy(async (event: { arn: string }, context: SecretsContext) => (await context.secrets.get(event.arn)).length).use(
-      secrets({ source: cache }),
-    );
+    const handler = middy(async (event: { arn: string }, context: SecretsContext) => (await context.secrets.get(event.arn)).length).use(secrets({ source: cache }));
 
     // Act
     const first = await handler({ arn }, lambdaContext());

@@ -86,13 +86,7 @@ const CASES: [string, keyof typeof ACTIONS, unknown, string, ErrorCategory][] = 
     'SecretsUnavailableError',
     'unavailable',
   ],
-  [
-    'an unmodelled 429',
-    'get',
-    new SecretsManagerServiceException({ name: 'SomethingNew', $fault: 'client', message: LEAKY, $metadata: metadata(TOO_MANY) }),
-    'SecretsUnavailableError',
-    'unavailable',
-  ],
+  ['an unmodelled 429', 'get', new SecretsManagerServiceException({ name: 'SomethingNew', $fault: 'client', message: LEAKY, $metadata: metadata(TOO_MANY) }), 'SecretsUnavailableError', 'unavailable'],
   [
     'an unmodelled 503',
     'put',

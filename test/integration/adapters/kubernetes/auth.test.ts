@@ -2,13 +2,14 @@
  * The Kubernetes adapter authenticates with every account kind against the sandbox over HTTPS,
  * verifies TLS, names account and action in 401/403 errors, and never puts a secret in a message.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { ClusterAccessError } from '#domain/errors.ts';
-import type { Account, Target } from '#domain/model.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubernetesCluster } from '#adapters/kubernetes/client.ts';
 import { TlsVerificationError } from '#adapters/kubernetes/errors.ts';
 import type { AwsDeps } from '#adapters/kubernetes/kubeconfig.ts';
+import { ClusterAccessError } from '#domain/errors.ts';
+import type { Account, Target } from '#domain/model.ts';
 import { createCertificateAuthority } from '#sandbox/auth/pki.ts';
 import { BASIC_USER } from '#sandbox/credentials.ts';
 import { startTestSandbox, type TestSandbox } from '../../../support/sandbox.ts';
@@ -51,7 +52,12 @@ describe('account kinds', () => {
       adminAccount(t),
       { kind: 'basic', username: BASIC_USER, password: credentials.basicPassword },
       { kind: 'certificate', certPem: credentials.certUser.certPem, keyPem: credentials.certUser.keyPem },
-      { kind: 'eks', clusterName: t.sandbox.eks.clusterName, region: t.sandbox.eks.region, credentials: { accessKeyId: credentials.aws.user.accessKeyId, secretAccessKey: credentials.aws.user.secretAccessKey } },
+      {
+        kind: 'eks',
+        clusterName: t.sandbox.eks.clusterName,
+        region: t.sandbox.eks.region,
+        credentials: { accessKeyId: credentials.aws.user.accessKeyId, secretAccessKey: credentials.aws.user.secretAccessKey },
+      },
     ];
     for (const account of accounts) {
       // Act
@@ -84,7 +90,12 @@ describe('account kinds', () => {
   });
 
   it('rejects an EKS token signed with keys the cluster does not know', async () => {
-    const account: Account = { kind: 'eks', clusterName: t.sandbox.eks.clusterName, region: 'us-east-1', credentials: { accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: 'wrong-secret-key-value' } };
+    const account: Account = {
+      kind: 'eks',
+      clusterName: t.sandbox.eks.clusterName,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: 'wrong-secret-key-value' },
+    };
     const client = await connect(sandboxTarget(t, account));
 
     const error = await failure(client.get(defaultNamespace));

@@ -1,9 +1,10 @@
 /**
  * Targets and objects for the Kubernetes adapter's integration tests against the sandbox.
  */
+
+import type { AssumeRole, DescribeCluster } from '#adapters/kubernetes/eks.ts';
 import type { Account, Manifest, Target } from '#domain/model.ts';
 import type { TestSandbox } from '../../../support/sandbox.ts';
-import type { AssumeRole, DescribeCluster } from '#adapters/kubernetes/eks.ts';
 
 /** A target on the sandbox with its CA, for the given account. */
 export function sandboxTarget(t: TestSandbox, account: Account, extra: Partial<Target> = {}): Target {

@@ -4,9 +4,9 @@
  * CRD created mid-test, and watches that follow a rollout (with pods) or fall back to polling.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { KubernetesCluster } from '#adapters/kubernetes/client.ts';
 import { ClusterUnavailableError, FieldConflictError, ObjectRejectedError } from '#domain/errors.ts';
 import type { Manifest } from '#domain/model.ts';
-import { KubernetesCluster } from '#adapters/kubernetes/client.ts';
 import { eventually, startTestSandbox, type TestSandbox } from '../../../support/sandbox.ts';
 import { adminAccount, configMap, deployment, rejection, sandboxTarget } from './helpers.ts';
 
@@ -17,10 +17,14 @@ const conveyor = { fieldManager: 'conveyor', force: false };
 
 beforeAll(async () => {
   t = await startTestSandbox();
-  client = await KubernetesCluster.connect(sandboxTarget(t, adminAccount(t)), {}, {
-    retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
-    watch: { pollIntervalMs: 100, rewatchAfterMs: 60_000 },
-  });
+  client = await KubernetesCluster.connect(
+    sandboxTarget(t, adminAccount(t)),
+    {},
+    {
+      retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
+      watch: { pollIntervalMs: 100, rewatchAfterMs: 60_000 },
+    },
+  );
   await client.ensureNamespace(NS);
 });
 
@@ -138,7 +142,11 @@ describe('watch', () => {
     const seen: Manifest[] = [];
     const errors: Error[] = [];
     const ref = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: NS, name };
-    const subscription = client.watch([ref], (o) => seen.push(o), (e) => errors.push(e));
+    const subscription = client.watch(
+      [ref],
+      (o) => seen.push(o),
+      (e) => errors.push(e),
+    );
     try {
       await client.apply(deployment(NS, name, replicas), conveyor);
       await eventually(() => seen.some((o) => o.kind === 'Deployment' && rolloutDone(o)) && seen.filter((o) => o.kind === 'Pod').length >= replicas, 20_000);

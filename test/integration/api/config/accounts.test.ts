@@ -136,7 +136,9 @@ describe('accounts', () => {
     // Prepare
     await seedTokenAccount(world, 'in-use', TOKEN);
     await seedTokenAccount(world, 'unused', TOKEN);
-    const target = await world.admin('targets', 'POST /targets', { body: { id: 'web-dev', url: 'https://k8s.example:6443', namespace: 'web', accountId: 'in-use', environments: ['dev'], tags: ['web'] } });
+    const target = await world.admin('targets', 'POST /targets', {
+      body: { id: 'web-dev', url: 'https://k8s.example:6443', namespace: 'web', accountId: 'in-use', environments: ['dev'], tags: ['web'] },
+    });
     const arn = await secretArnOf('unused');
 
     // Act

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '#domain/pipeline/model.ts';
-import { createWorld, NOBODY, PRINCIPALS, seedEnvironments, seedLifecycle, seedTokenAccount, type Api, type World } from './world.ts';
+import { type Api, createWorld, NOBODY, PRINCIPALS, seedEnvironments, seedLifecycle, seedTokenAccount, type World } from './world.ts';
 
 let world: World;
 

@@ -40,9 +40,7 @@ async function setUpDeployer(t: TestSandbox): Promise<string> {
       apiVersion: `${RBAC}/v1`,
       kind: 'Role',
       metadata: { name: DEPLOYER },
-      rules: [
-        { apiGroups: ['', 'apps'], resources: ['pods', 'events', 'deployments', 'replicasets', 'services', 'configmaps', 'secrets'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
-      ],
+      rules: [{ apiGroups: ['', 'apps'], resources: ['pods', 'events', 'deployments', 'replicasets', 'services', 'configmaps', 'secrets'], verbs: ['get', 'list', 'watch', 'create', 'patch'] }],
     }),
     await admin('POST', `/apis/${RBAC}/v1/namespaces/${NAMESPACE}/rolebindings`, {
       apiVersion: `${RBAC}/v1`,
@@ -53,7 +51,11 @@ async function setUpDeployer(t: TestSandbox): Promise<string> {
     }),
   ];
   for (const answer of created) if (answer.status !== 201) throw new Error(`sandbox setup: ${answer.status} ${answer.text}`);
-  const issued = await admin('POST', `/api/v1/namespaces/${NAMESPACE}/serviceaccounts/${DEPLOYER}/token`, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } });
+  const issued = await admin('POST', `/api/v1/namespaces/${NAMESPACE}/serviceaccounts/${DEPLOYER}/token`, {
+    apiVersion: 'authentication.k8s.io/v1',
+    kind: 'TokenRequest',
+    spec: { expirationSeconds: 3600 },
+  });
   if (issued.status !== 201) throw new Error(`sandbox token: ${issued.status}`);
   return issued.json.status.token as string;
 }

@@ -92,7 +92,13 @@ describe('projects', () => {
     expect(read.body.process.map((step: { kind: string }) => step.kind)).toEqual(['apply-manifests', 'deploy-containers', 'approval', 'kubectl-script']);
     expect(read.body.process[1].spec).toMatchObject({ name: 'api', secret: { items: { 'db-password': '#{DbPassword}' }, sensitive: true } });
     expect(read.body.variables).toEqual([
-      { name: 'Replicas', values: [{ value: '2', sensitive: false }, { value: '4', sensitive: false, scope: { environments: ['prod'] } }] },
+      {
+        name: 'Replicas',
+        values: [
+          { value: '2', sensitive: false },
+          { value: '4', sensitive: false, scope: { environments: ['prod'] } },
+        ],
+      },
       { name: 'Tag', values: [{ value: '1.0.0', sensitive: false }] },
       { name: 'DbPassword', values: [{ sensitive: true }] },
     ]);
@@ -108,8 +114,20 @@ describe('projects', () => {
     // Prepare
     await world.admin('projects', 'POST /projects', { body: { id: 'shop', ...definition() } });
     const arn = await secretArnOf('shop', 'DbPassword');
-    const kept = definition({ variables: [{ name: 'Replicas', values: [{ value: '3' }] }, { name: 'Tag', values: [{ value: '1.0.0' }] }, { name: 'DbPassword', values: [{ sensitive: true }] }] });
-    const replaced = definition({ variables: [{ name: 'Replicas', values: [{ value: '3' }] }, { name: 'Tag', values: [{ value: '1.0.0' }] }, { name: 'DbPassword', values: [{ value: NEW_DB_PASSWORD, sensitive: true }] }] });
+    const kept = definition({
+      variables: [
+        { name: 'Replicas', values: [{ value: '3' }] },
+        { name: 'Tag', values: [{ value: '1.0.0' }] },
+        { name: 'DbPassword', values: [{ sensitive: true }] },
+      ],
+    });
+    const replaced = definition({
+      variables: [
+        { name: 'Replicas', values: [{ value: '3' }] },
+        { name: 'Tag', values: [{ value: '1.0.0' }] },
+        { name: 'DbPassword', values: [{ value: NEW_DB_PASSWORD, sensitive: true }] },
+      ],
+    });
 
     // Act
     const first = await world.admin('projects', 'PUT /projects/{projectId}', { path: { projectId: 'shop' }, body: { ...kept, version: 1 } });
@@ -132,7 +150,13 @@ describe('projects', () => {
     await world.admin('projects', 'POST /projects', { body: { id: 'stale', ...definition() } });
     await world.admin('projects', 'PUT /projects/{projectId}', { path: { projectId: 'stale' }, body: { ...definition({ name: 'Second' }), version: 1 } });
     const arn = await secretArnOf('stale', 'DbPassword');
-    const body = definition({ variables: [{ name: 'Replicas', values: [{ value: '1' }] }, { name: 'Tag', values: [{ value: '1' }] }, { name: 'DbPassword', values: [{ value: NEW_DB_PASSWORD, sensitive: true }] }] });
+    const body = definition({
+      variables: [
+        { name: 'Replicas', values: [{ value: '1' }] },
+        { name: 'Tag', values: [{ value: '1' }] },
+        { name: 'DbPassword', values: [{ value: NEW_DB_PASSWORD, sensitive: true }] },
+      ],
+    });
 
     // Act
     const answer = await world.admin('projects', 'PUT /projects/{projectId}', { path: { projectId: 'stale' }, body: { ...body, version: 1 } });
@@ -159,7 +183,11 @@ describe('projects', () => {
   it('refuses an unknown lifecycle and unknown environments with 400, listing the known ones', async () => {
     // Act
     const answer = await world.admin('projects', 'POST /projects', {
-      body: { id: 'lost', ...definition({ lifecycleId: 'express' }), variables: [...(definition().variables as object[]), { name: 'Where', values: [{ value: 'x', scope: { environments: ['staging'] } }] }] },
+      body: {
+        id: 'lost',
+        ...definition({ lifecycleId: 'express' }),
+        variables: [...(definition().variables as object[]), { name: 'Where', values: [{ value: 'x', scope: { environments: ['staging'] } }] }],
+      },
     });
 
     // Assess
@@ -172,12 +200,51 @@ describe('projects', () => {
   });
 
   it.each([
-    ['manifests that do not parse', { process: [{ kind: 'apply-manifests', name: 'Broken', targetTags: ['web'], timeoutSeconds: 60, manifests: [{ name: 'broken.yaml', content: 'apiVersion: v1\nkind: [\n' }] }] }, 'broken.yaml: document 1, line 3: invalid YAML'],
-    ['a manifest without kind', { process: [{ kind: 'apply-manifests', name: 'No kind', targetTags: ['web'], timeoutSeconds: 60, manifests: [{ name: 'cm.yaml', content: 'apiVersion: v1\nmetadata: {name: x}\n' }] }] }, 'cm.yaml: document 1, line 1: missing kind'],
-    ['an unknown filter', { process: [{ kind: 'apply-manifests', name: 'Filter', targetTags: ['web'], timeoutSeconds: 60, manifests: [{ name: 'cm.yaml', content: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "#{Name | Shout}"}\n' }] }] }, 'unknown filter "Shout"'],
-    ['a literal in a Secret item', { process: [{ kind: 'deploy-containers', name: 'Api', targetTags: ['api'], timeoutSeconds: 60, spec: containersSpec(LITERAL_SECRET) }] }, 'spec.secret.items.db-password: must be a #{Variable} reference to a sensitive variable'],
-    ['a container spec with a bad replica count', { process: [{ kind: 'deploy-containers', name: 'Api', targetTags: ['api'], timeoutSeconds: 60, spec: { ...containersSpec('#{DbPassword}'), replicas: -1 } }] }, 'process[0] (Api).spec.replicas'],
-    ['two steps with one name', { process: [{ kind: 'kubectl-script', name: 'Same', targetTags: ['web'], timeoutSeconds: 60, script: 'true' }, { kind: 'kubectl-script', name: 'Same', targetTags: ['web'], timeoutSeconds: 60, script: 'true' }] }, 'process[1] (Same): another step has this name'],
+    [
+      'manifests that do not parse',
+      { process: [{ kind: 'apply-manifests', name: 'Broken', targetTags: ['web'], timeoutSeconds: 60, manifests: [{ name: 'broken.yaml', content: 'apiVersion: v1\nkind: [\n' }] }] },
+      'broken.yaml: document 1, line 3: invalid YAML',
+    ],
+    [
+      'a manifest without kind',
+      { process: [{ kind: 'apply-manifests', name: 'No kind', targetTags: ['web'], timeoutSeconds: 60, manifests: [{ name: 'cm.yaml', content: 'apiVersion: v1\nmetadata: {name: x}\n' }] }] },
+      'cm.yaml: document 1, line 1: missing kind',
+    ],
+    [
+      'an unknown filter',
+      {
+        process: [
+          {
+            kind: 'apply-manifests',
+            name: 'Filter',
+            targetTags: ['web'],
+            timeoutSeconds: 60,
+            manifests: [{ name: 'cm.yaml', content: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "#{Name | Shout}"}\n' }],
+          },
+        ],
+      },
+      'unknown filter "Shout"',
+    ],
+    [
+      'a literal in a Secret item',
+      { process: [{ kind: 'deploy-containers', name: 'Api', targetTags: ['api'], timeoutSeconds: 60, spec: containersSpec(LITERAL_SECRET) }] },
+      'spec.secret.items.db-password: must be a #{Variable} reference to a sensitive variable',
+    ],
+    [
+      'a container spec with a bad replica count',
+      { process: [{ kind: 'deploy-containers', name: 'Api', targetTags: ['api'], timeoutSeconds: 60, spec: { ...containersSpec('#{DbPassword}'), replicas: -1 } }] },
+      'process[0] (Api).spec.replicas',
+    ],
+    [
+      'two steps with one name',
+      {
+        process: [
+          { kind: 'kubectl-script', name: 'Same', targetTags: ['web'], timeoutSeconds: 60, script: 'true' },
+          { kind: 'kubectl-script', name: 'Same', targetTags: ['web'], timeoutSeconds: 60, script: 'true' },
+        ],
+      },
+      'process[1] (Same): another step has this name',
+    ],
     ['a timeout out of bounds', { process: [{ kind: 'kubectl-script', name: 'Long', targetTags: ['web'], timeoutSeconds: 999_999, script: 'true' }] }, 'body.process[0].timeoutSeconds'],
     ['a step without target tags', { process: [{ kind: 'kubectl-script', name: 'Nowhere', targetTags: [], timeoutSeconds: 60, script: 'true' }] }, 'body.process[0].targetTags: Too small'],
     ['a sensitive value to keep that was never stored', { variables: [{ name: 'DbPassword', values: [{ sensitive: true }] }] }, 'no value is stored for this variable and scope'],
@@ -185,7 +252,11 @@ describe('projects', () => {
     ['two values with one scope', { variables: [{ name: 'Replicas', values: [{ value: '1' }, { value: '2' }] }] }, 'another value of this variable has the same scope'],
     ['an invalid tag pattern', { channels: [{ name: 'stable', rules: [{ repository: 'registry.example/web', tagPattern: '([' }] }] }, 'tagPattern is not a regular expression'],
     ['a default channel that is not a channel', { defaultChannel: 'nightly' }, 'defaultChannel "nightly" is not one of the channels'],
-    ['a manifest file name with ".."', { process: [{ kind: 'apply-manifests', name: 'Up', targetTags: ['web'], timeoutSeconds: 60, manifests: [{ name: '../x.yaml', content: MANIFEST }] }] }, 'body.process[0].manifests[0].name'],
+    [
+      'a manifest file name with ".."',
+      { process: [{ kind: 'apply-manifests', name: 'Up', targetTags: ['web'], timeoutSeconds: 60, manifests: [{ name: '../x.yaml', content: MANIFEST }] }] },
+      'body.process[0].manifests[0].name',
+    ],
     ['a name with a control character', { name: 'Web\u0000shop' }, 'body.name: must not contain control characters'],
   ])('refuses %s with 400, storing nothing and leaving no secret', async (_case, overrides, fragment) => {
     // Prepare

@@ -26,10 +26,10 @@ import { routes as projects } from '#functions/handlers/http/projects.ts';
 import { routes as roles } from '#functions/handlers/http/roles.ts';
 import { httpHandler, type RouteTable } from '#functions/handlers/http/router.ts';
 import { routes as targets } from '#functions/handlers/http/targets.ts';
-import { call, type ApiAnswer, type ApiHandler, type ApiRequest } from '../../../support/api-events.ts';
+import { type ApiAnswer, type ApiHandler, type ApiRequest, call } from '../../../support/api-events.ts';
 import { LOCAL_CLIENT } from '../../../support/dynamodb-local.ts';
 import { createTestTable, FORBIDDEN_COMMANDS, type TestTable } from '../../dynamodb/helpers.ts';
-import { startLocalSecrets, type LocalSecrets } from '../../local-aws/secrets/helpers.ts';
+import { type LocalSecrets, startLocalSecrets } from '../../local-aws/secrets/helpers.ts';
 
 export const ACCOUNT = '123456789012';
 const user = (name: string) => `arn:aws:iam::${ACCOUNT}:user/${name}`;

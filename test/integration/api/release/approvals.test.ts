@@ -20,7 +20,11 @@ const tokens: string[] = [];
 beforeAll(async () => {
   world = await createWorld('approval-api');
   await seed(world);
-  const created = await world.call('releases', 'POST /projects/{projectId}/releases', { callerArn: RELEASE_MANAGER, path: { projectId: 'web' }, body: { version: '1.0.0', images: { [WEB]: '1.0.0', [PROXY]: 'v3' } } });
+  const created = await world.call('releases', 'POST /projects/{projectId}/releases', {
+    callerArn: RELEASE_MANAGER,
+    path: { projectId: 'web' },
+    body: { version: '1.0.0', images: { [WEB]: '1.0.0', [PROXY]: 'v3' } },
+  });
   expect(created.status).toBe(201);
 });
 
@@ -30,7 +34,11 @@ afterAll(async () => {
 
 /** A deployment started by `callerArn`, waiting at its approval step, its token in the secret store. */
 async function waitingDeployment(callerArn: string): Promise<{ deployment: Deployment; token: string; tokenRef: string }> {
-  const promoted = await world.call('releases', 'POST /projects/{projectId}/releases/{version}/deployments', { callerArn, path: { projectId: 'web', version: '1.0.0' }, body: { environmentId: 'dev' } });
+  const promoted = await world.call('releases', 'POST /projects/{projectId}/releases/{version}/deployments', {
+    callerArn,
+    path: { projectId: 'web', version: '1.0.0' },
+    body: { environmentId: 'dev' },
+  });
   expect(promoted.status).toBe(202);
   const deployment = await moveDeployment(world, promoted.body.deployment.id, ['Running', 'WaitingForApproval']);
   const { token, tokenRef } = await storeToken(world, `approvals/${deployment.id}/${STEP}`);
@@ -64,7 +72,9 @@ describe('approvals', () => {
 
     // Assess
     expect(approver.status).toBe(200);
-    expect(approver.body.items).toEqual([{ deployment: expect.objectContaining({ id: carols.deployment.id, state: 'WaitingForApproval' }), approval: expect.objectContaining({ stepName: 'sign-off' }) }]);
+    expect(approver.body.items).toEqual([
+      { deployment: expect.objectContaining({ id: carols.deployment.id, state: 'WaitingForApproval' }), approval: expect.objectContaining({ stepName: 'sign-off' }) },
+    ]);
     expect(approver.body.items[0].approval.taskTokenRef).toBeUndefined();
     expect(starter.body.items).toEqual([]);
     expect(auditor.body.items).toEqual([]);

@@ -7,10 +7,10 @@
 import '../../../support/quiet-powertools.ts';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditEvent } from '#domain/pipeline/model.ts';
 import { ExportTooLargeError, exportAudit } from '#functions/app/audit.ts';
 import { auditRoutes } from '#functions/handlers/http/audit.ts';
 import { httpHandler } from '#functions/handlers/http/router.ts';
-import type { AuditEvent } from '#domain/pipeline/model.ts';
 import { apiEvent, lambdaContext } from '../../../support/api-events.ts';
 import { rejectionOf } from '../../dynamodb/helpers.ts';
 import { AUDITOR, createWorld, DEV_DEPLOYER, moveDeployment, PROXY, RELEASE_MANAGER, seed, WEB, type World } from './world.ts';
@@ -26,8 +26,16 @@ beforeAll(async () => {
   await world.call('releases', 'POST /projects/{projectId}/releases', { callerArn: DEV_DEPLOYER, path: { projectId: 'web' }, body: { version: '0.9.0' } });
   world.table.clock.advance(60);
   started = world.table.clock.now().toISOString();
-  await world.call('releases', 'POST /projects/{projectId}/releases', { callerArn: RELEASE_MANAGER, path: { projectId: 'web' }, body: { version: '1.0.0', images: { [WEB]: '1.0.0', [PROXY]: 'v3' } } });
-  const promoted = await world.call('releases', 'POST /projects/{projectId}/releases/{version}/deployments', { callerArn: DEV_DEPLOYER, path: { projectId: 'web', version: '1.0.0' }, body: { environmentId: 'dev' } });
+  await world.call('releases', 'POST /projects/{projectId}/releases', {
+    callerArn: RELEASE_MANAGER,
+    path: { projectId: 'web' },
+    body: { version: '1.0.0', images: { [WEB]: '1.0.0', [PROXY]: 'v3' } },
+  });
+  const promoted = await world.call('releases', 'POST /projects/{projectId}/releases/{version}/deployments', {
+    callerArn: DEV_DEPLOYER,
+    path: { projectId: 'web', version: '1.0.0' },
+    body: { environmentId: 'dev' },
+  });
   await moveDeployment(world, promoted.body.deployment.id, ['Running', 'Succeeded'], { startedAt: new Date().toISOString(), finishedAt: new Date().toISOString() });
   await world.call('releases', 'POST /projects/{projectId}/releases/{version}/deployments', { callerArn: DEV_DEPLOYER, path: { projectId: 'web', version: '1.0.0' }, body: { environmentId: 'prod' } });
   // Events the tests themselves cause (denials) come after the range.
@@ -69,12 +77,19 @@ describe('GET /audit/export', () => {
     const handler = httpHandler(auditRoutes, () => world.deps);
 
     // Act
-    const response = (await handler(apiEvent('GET /audit/export', { callerArn: AUDITOR, query: { from: started, to: ended } }), lambdaContext())) as { statusCode: number; headers: Record<string, string>; body: string };
+    const response = (await handler(apiEvent('GET /audit/export', { callerArn: AUDITOR, query: { from: started, to: ended } }), lambdaContext())) as {
+      statusCode: number;
+      headers: Record<string, string>;
+      body: string;
+    };
 
     // Assess
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toBe('application/x-ndjson');
-    const events = response.body.trimEnd().split('\n').map((line) => JSON.parse(line) as AuditEvent);
+    const events = response.body
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as AuditEvent);
     expect(events.map((e) => e.action)).toEqual(['release.create', 'deployment.queue', 'access.denied']);
     expect(response.body.endsWith('\n')).toBe(true);
   });
@@ -82,7 +97,7 @@ describe('GET /audit/export', () => {
   it('refuses a range larger than one response can hold, naming the limit and where to cut', async () => {
     // Act: the same use case with a limit two events fit under.
     const all = (await world.deps.stores.audit.listByTime({ from: started })).items;
-    const twoEvents = JSON.stringify(JSON.stringify(all[0]) + '\n' + JSON.stringify(all[1]) + '\n').length;
+    const twoEvents = JSON.stringify(`${JSON.stringify(all[0])}\n${JSON.stringify(all[1])}\n`).length;
     const error = await rejectionOf(exportAudit(world.deps, { callerArn: AUDITOR, principalArn: AUDITOR, requestId: 'r' }, { from: started }, twoEvents));
 
     // Assess
@@ -131,7 +146,14 @@ describe('GET /dashboard', () => {
     const [row] = answer.body.rows;
     expect(row.project).toEqual({ id: 'web', name: 'Web shop' });
     expect(row.cells.map((c: { environmentId: string }) => c.environmentId)).toEqual(['dev', 'test', 'prod']);
-    expect(row.cells[0].latest).toMatchObject({ releaseNumber: 1, releaseVersion: '1.0.0', state: 'Succeeded', deploymentId: expect.any(String), startedAt: expect.any(String), finishedAt: expect.any(String) });
+    expect(row.cells[0].latest).toMatchObject({
+      releaseNumber: 1,
+      releaseVersion: '1.0.0',
+      state: 'Succeeded',
+      deploymentId: expect.any(String),
+      startedAt: expect.any(String),
+      finishedAt: expect.any(String),
+    });
     expect(row.cells[1].latest).toBeNull();
     expect(row.cells[2].latest).toBeNull();
   });

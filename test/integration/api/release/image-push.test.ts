@@ -9,10 +9,10 @@ import '../../../support/quiet-powertools.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServiceUnavailableError } from '#domain/pipeline/errors.ts';
 import type { Step } from '#domain/pipeline/model.ts';
-import { imagePushHandler, pipelineActor, type ImagePushResult } from '#functions/handlers/events/on-image-push.ts';
+import { type ImagePushResult, imagePushHandler, pipelineActor } from '#functions/handlers/events/on-image-push.ts';
 import { lambdaContext } from '../../../support/api-events.ts';
 import { rejectionOf } from '../../dynamodb/helpers.ts';
-import { ACCOUNT, createWorld, digestOf, PROXY, seed, webProject, type World } from './world.ts';
+import { ACCOUNT, createWorld, digestOf, PROXY, seed, type World, webProject } from './world.ts';
 
 const REGION = 'eu-west-1';
 const REPOSITORY_NAME = 'team/api';
@@ -43,7 +43,9 @@ const manifestStep = (image: string): Step => ({
   name: 'deploy',
   targetTags: ['api'],
   timeoutSeconds: 300,
-  manifests: [{ name: 'api.yaml', content: `apiVersion: v1\nkind: Pod\nmetadata:\n  name: api\nspec:\n  containers:\n    - name: api\n      image: ${image}\n    - name: proxy\n      image: ${PROXY}:v1\n` }],
+  manifests: [
+    { name: 'api.yaml', content: `apiVersion: v1\nkind: Pod\nmetadata:\n  name: api\nspec:\n  containers:\n    - name: api\n      image: ${image}\n    - name: proxy\n      image: ${PROXY}:v1\n` },
+  ],
 });
 
 const containersStep = (image: string): Step => ({
@@ -58,9 +60,27 @@ beforeAll(async () => {
   world = await createWorld('image-push');
   const { secretArn } = await seed(world);
   const { stores } = world.deps;
-  await stores.projects.create(webProject(secretArn, { id: 'api', name: 'API', process: [manifestStep(`${ECR_API}:0.0.1`)], channels: [{ name: 'stable', rules: [{ repository: ECR_API, tagPattern: '\\d+\\.\\d+\\.\\d+' }] }] }));
-  await stores.projects.create(webProject(secretArn, { id: 'worker', name: 'Worker', process: [containersStep(`${ECR_API}:#{Tag}`)], channels: [{ name: 'main', rules: [{ repository: ECR_API, versionRange: '>=1.0.0' }] }], defaultChannel: 'main' }));
-  await stores.projects.create(webProject(secretArn, { id: 'nightly', name: 'Nightly', process: [manifestStep(`${ECR_API}:nightly`)], channels: [{ name: 'nightly', rules: [{ repository: ECR_API, tagPattern: 'nightly-.*' }] }], defaultChannel: 'nightly' }));
+  await stores.projects.create(
+    webProject(secretArn, { id: 'api', name: 'API', process: [manifestStep(`${ECR_API}:0.0.1`)], channels: [{ name: 'stable', rules: [{ repository: ECR_API, tagPattern: '\\d+\\.\\d+\\.\\d+' }] }] }),
+  );
+  await stores.projects.create(
+    webProject(secretArn, {
+      id: 'worker',
+      name: 'Worker',
+      process: [containersStep(`${ECR_API}:#{Tag}`)],
+      channels: [{ name: 'main', rules: [{ repository: ECR_API, versionRange: '>=1.0.0' }] }],
+      defaultChannel: 'main',
+    }),
+  );
+  await stores.projects.create(
+    webProject(secretArn, {
+      id: 'nightly',
+      name: 'Nightly',
+      process: [manifestStep(`${ECR_API}:nightly`)],
+      channels: [{ name: 'nightly', rules: [{ repository: ECR_API, tagPattern: 'nightly-.*' }] }],
+      defaultChannel: 'nightly',
+    }),
+  );
   const handler = imagePushHandler(() => world.deps, pipelineActor(PIPELINE));
   handle = (event) => handler(event, lambdaContext('on-image-push'));
 });

@@ -24,7 +24,11 @@ beforeAll(async () => {
   world = await createWorld('promotion-api');
   await seed(world);
   for (const version of ['1.0.0', '1.1.0']) {
-    const created = await world.call('releases', 'POST /projects/{projectId}/releases', { callerArn: RELEASE_MANAGER, path: { projectId: 'web' }, body: { version, images: { [WEB]: version, [PROXY]: 'v3' } } });
+    const created = await world.call('releases', 'POST /projects/{projectId}/releases', {
+      callerArn: RELEASE_MANAGER,
+      path: { projectId: 'web' },
+      body: { version, images: { [WEB]: version, [PROXY]: 'v3' } },
+    });
     expect(created.status).toBe(201);
   }
 });
@@ -45,7 +49,10 @@ describe('promotion through the lifecycle', () => {
 
     // Assess
     expect(answer.status).toBe(202);
-    expect(answer.body).toMatchObject({ startedBy: 'deployment', deployment: { projectId: 'web', releaseNumber: 1, releaseVersion: '1.0.0', environmentId: 'dev', state: 'Queued', startedBy: DEV_DEPLOYER } });
+    expect(answer.body).toMatchObject({
+      startedBy: 'deployment',
+      deployment: { projectId: 'web', releaseNumber: 1, releaseVersion: '1.0.0', environmentId: 'dev', state: 'Queued', startedBy: DEV_DEPLOYER },
+    });
     devDeployment = answer.body.deployment;
     expect(world.workflows.callsOf('start').at(-1)).toEqual({ method: 'start', workflow: 'deployment', name: devDeployment.id, input: { deploymentId: devDeployment.id } });
     expect(world.events.ofType('DeploymentStarted')).toEqual([]);

@@ -7,7 +7,7 @@
 import '../../../support/quiet-powertools.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServiceUnavailableError } from '#domain/pipeline/errors.ts';
-import { ADMIN, AUDITOR, createWorld, DB_PASSWORD, DEV_DEPLOYER, digestOf, everyItem, PROXY, RELEASE_MANAGER, seed, STABLE_RANGE, WEB, type World } from './world.ts';
+import { ADMIN, AUDITOR, createWorld, DB_PASSWORD, DEV_DEPLOYER, digestOf, everyItem, PROXY, RELEASE_MANAGER, STABLE_RANGE, seed, WEB, type World } from './world.ts';
 
 const CREATE = 'POST /projects/{projectId}/releases';
 const LIST = 'GET /projects/{projectId}/releases';
@@ -175,7 +175,13 @@ describe('POST /projects/{projectId}/releases, retried', () => {
     // Assess
     expect(first.status).toBe(503);
     expect(retried.status).toBe(201);
-    expect(retried.body).toMatchObject({ version: '1.4.0', images: [{ repository: WEB, tag: '1.0.0' }, { repository: PROXY, tag: 'v3' }] });
+    expect(retried.body).toMatchObject({
+      version: '1.4.0',
+      images: [
+        { repository: WEB, tag: '1.0.0' },
+        { repository: PROXY, tag: 'v3' },
+      ],
+    });
     const started = world.workflows.callsOf('start').slice(starts);
     expect(started.at(-1)).toMatchObject({ workflow: 'release-lifecycle', name: `web-${retried.body.number}` });
     expect(other.status).toBe(409);

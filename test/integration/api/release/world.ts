@@ -8,20 +8,20 @@
 import { randomBytes } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerStore } from '#adapters/secrets/secrets-manager.ts';
-import type { AppDeps } from '#functions/app/context.ts';
 import { FakeEvents, FakeWorkflows } from '#domain/pipeline/fake-workflows.ts';
 import { newId } from '#domain/pipeline/ids.ts';
 import type { Deployment, DeploymentState, Project, RoleGrant } from '#domain/pipeline/model.ts';
 import type { New } from '#domain/pipeline/ports.ts';
+import type { AppDeps } from '#functions/app/context.ts';
 import { approvalRoutes } from '#functions/handlers/http/approvals.ts';
 import { auditRoutes } from '#functions/handlers/http/audit.ts';
 import { dashboardRoutes } from '#functions/handlers/http/dashboard.ts';
 import { deploymentRoutes } from '#functions/handlers/http/deployments.ts';
 import { releaseRoutes } from '#functions/handlers/http/releases.ts';
 import { httpHandler, type RouteTable } from '#functions/handlers/http/router.ts';
-import { call, type ApiAnswer, type ApiHandler, type ApiRequest } from '../../../support/api-events.ts';
+import { type ApiAnswer, type ApiHandler, type ApiRequest, call } from '../../../support/api-events.ts';
 import { createTestTable, FORBIDDEN_COMMANDS, type TestTable } from '../../dynamodb/helpers.ts';
-import { startLocalSecrets, type LocalSecrets } from '../../local-aws/secrets/helpers.ts';
+import { type LocalSecrets, startLocalSecrets } from '../../local-aws/secrets/helpers.ts';
 
 export const ACCOUNT = '123456789012';
 const user = (name: string) => `arn:aws:iam::${ACCOUNT}:user/${name}`;
@@ -150,7 +150,12 @@ const ROLES: [string, RoleGrant[]][] = [
 export async function seed(world: World): Promise<{ secretArn: string }> {
   const { stores } = world.deps;
   for (const [principalArn, roles] of ROLES) await stores.roles.create({ principalArn, roles });
-  for (const [id, name, order] of [['dev', 'Development', 1], ['test', 'Test', 2], ['prod', 'Production', 3]] as const) await stores.environments.create({ id, name, order });
+  for (const [id, name, order] of [
+    ['dev', 'Development', 1],
+    ['test', 'Test', 2],
+    ['prod', 'Production', 3],
+  ] as const)
+    await stores.environments.create({ id, name, order });
   await stores.lifecycles.create({
     id: 'default',
     name: 'Default',

@@ -7,7 +7,7 @@
 import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatBytes, MAX_INPUT_BYTES } from '#domain/render/limits.ts';
-import { env as shared, fixture, inTeamA, type BadInput } from './context.ts';
+import { type BadInput, fixture, inTeamA, env as shared } from './context.ts';
 
 const settings = fixture('settings.yaml');
 const F = ['-f', settings];
@@ -57,7 +57,11 @@ export const cases: BadInput[] = [
   { name: '--variables - with an endless stdin', process: true, stdinFile: '/dev/zero', args: () => [...F, ...inTeamA, '--variables', '-'], expect: [`<stdin>: ${STOPPED}`] },
   // Regular files refused from their size, before reading
   { name: 'a 50 MB manifest file', process: true, args: () => ['-f', file('big.yaml'), ...inTeamA], expect: () => [`${file('big.yaml')}: too large: 47.7 MiB, over the limit of ${LIMIT} ${SCOPE}`] },
-  { name: 'a 20 MB --variables file', args: () => [...F, ...inTeamA, '--variables', file('big-variables.yaml')], expect: () => [`${file('big-variables.yaml')}: too large: 19.1 MiB, over the limit of ${LIMIT}`] },
+  {
+    name: 'a 20 MB --variables file',
+    args: () => [...F, ...inTeamA, '--variables', file('big-variables.yaml')],
+    expect: () => [`${file('big-variables.yaml')}: too large: 19.1 MiB, over the limit of ${LIMIT}`],
+  },
   {
     name: 'two -f files under the limit each, over it together',
     args: () => ['-f', file('parts/a.yaml'), '-f', file('parts/b.yaml'), ...inTeamA],
@@ -70,12 +74,33 @@ export const cases: BadInput[] = [
   },
   // Not text
   { name: 'a binary manifest (PNG)', args: () => ['-f', file('binary.yaml'), ...inTeamA], expect: () => [`${file('binary.yaml')}: not a text file: it holds a NUL byte (at byte 8)`] },
-  { name: 'a manifest in Latin-1 (invalid UTF-8)', process: true, args: () => ['-f', file('latin1.yaml'), ...inTeamA], expect: () => [`${file('latin1.yaml')}: not a text file: it is not valid UTF-8`] },
+  {
+    name: 'a manifest in Latin-1 (invalid UTF-8)',
+    process: true,
+    args: () => ['-f', file('latin1.yaml'), ...inTeamA],
+    expect: () => [`${file('latin1.yaml')}: not a text file: it is not valid UTF-8`],
+  },
   { name: 'a manifest in UTF-16', args: () => ['-f', file('utf16.yaml'), ...inTeamA], expect: () => [`${file('utf16.yaml')}: not a text file: it holds a NUL byte`] },
-  { name: 'a binary --variables file', args: () => [...F, ...inTeamA, '--variables', file('binary-variables.yaml')], expect: () => [`${file('binary-variables.yaml')}: not a text file: it holds a NUL byte (at byte 13)`] },
-  { name: 'binary data on stdin', process: true, stdin: 'apiVersion: v1\n\0kind: ConfigMap\n', args: () => ['-f', '-', ...inTeamA], expect: ['<stdin>: not a text file: it holds a NUL byte (at byte 15)'] },
+  {
+    name: 'a binary --variables file',
+    args: () => [...F, ...inTeamA, '--variables', file('binary-variables.yaml')],
+    expect: () => [`${file('binary-variables.yaml')}: not a text file: it holds a NUL byte (at byte 13)`],
+  },
+  {
+    name: 'binary data on stdin',
+    process: true,
+    stdin: 'apiVersion: v1\n\0kind: ConfigMap\n',
+    args: () => ['-f', '-', ...inTeamA],
+    expect: ['<stdin>: not a text file: it holds a NUL byte (at byte 15)'],
+  },
   { name: 'a -f directory with one file in Latin-1', args: () => ['-f', file('mixed'), ...inTeamA], expect: () => [`${file('mixed/b.yaml')}: not a text file: it is not valid UTF-8`] },
   // Stdin once
-  { name: "-f - twice", process: true, stdin: 'kind: A\n', args: () => ['-f', '-', '-f', '-', ...inTeamA], expect: ["'-' (stdin) is given 2 times to -f and --variables: standard input can be read only once"] },
+  {
+    name: '-f - twice',
+    process: true,
+    stdin: 'kind: A\n',
+    args: () => ['-f', '-', '-f', '-', ...inTeamA],
+    expect: ["'-' (stdin) is given 2 times to -f and --variables: standard input can be read only once"],
+  },
   { name: '-f - with --variables -', process: true, stdin: 'kind: A\n', args: () => ['-f', '-', ...inTeamA, '--variables', '-'], expect: ["'-' (stdin) is given 2 times"] },
 ];

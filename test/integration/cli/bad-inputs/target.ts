@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { testCertificates } from '../../../support/certificates.ts';
-import { ADMIN_CONTEXT, env as shared, fixture, inTeamA, NS, type BadInput } from './context.ts';
+import { ADMIN_CONTEXT, type BadInput, fixture, inTeamA, NS, env as shared } from './context.ts';
 
 const settings = fixture('settings.yaml');
 const F = ['-f', settings];
@@ -139,7 +139,12 @@ export const cases: BadInput[] = [
   },
   // Kubeconfigs that cannot be read or name what they lack
   { name: 'a --kubeconfig that is a directory', args: () => [...F, '--kubeconfig', env.dir], expect: () => [`cannot read kubeconfig ${env.dir}: cannot read: EISDIR (a directory)`] },
-  { name: 'a --kubeconfig that never ends (/dev/zero)', process: true, args: () => [...F, '--kubeconfig', '/dev/zero'], expect: ['cannot read kubeconfig /dev/zero: too large: reading stopped at the limit of 4 MiB for a kubeconfig'] },
+  {
+    name: 'a --kubeconfig that never ends (/dev/zero)',
+    process: true,
+    args: () => [...F, '--kubeconfig', '/dev/zero'],
+    expect: ['cannot read kubeconfig /dev/zero: too large: reading stopped at the limit of 4 MiB for a kubeconfig'],
+  },
   {
     name: 'a kubeconfig that is not valid YAML (its token not echoed)',
     args: () => [...F, ...KC('malformed')],
@@ -147,17 +152,39 @@ export const cases: BadInput[] = [
     secrets: [MALFORMED_TOKEN],
   },
   { name: 'a kubeconfig that is a YAML list', args: () => [...F, ...KC('list')], expect: () => [`kubeconfig ${kc('list')()}: not a kubeconfig: expected a mapping with clusters, users and contexts`] },
-  { name: 'a kubeconfig without current-context', args: () => [...F, ...KC('no-current')], expect: () => [`kubeconfig ${kc('no-current')()} has no current context; pass --context (contexts: no-current)`] },
-  { name: 'a context naming a user the kubeconfig lacks', process: true, args: () => [...F, ...KC('ghost-user')], expect: () => [`kubeconfig ${kc('ghost-user')()}: context "ghost-user" names user "ghost", which the kubeconfig lacks (users: deployer)`] },
-  { name: 'a context naming a cluster the kubeconfig lacks', args: () => [...F, ...KC('ghost-cluster')], expect: () => [`context "ghost-cluster" names cluster "elsewhere", which the kubeconfig lacks (clusters: sandbox)`] },
+  {
+    name: 'a kubeconfig without current-context',
+    args: () => [...F, ...KC('no-current')],
+    expect: () => [`kubeconfig ${kc('no-current')()} has no current context; pass --context (contexts: no-current)`],
+  },
+  {
+    name: 'a context naming a user the kubeconfig lacks',
+    process: true,
+    args: () => [...F, ...KC('ghost-user')],
+    expect: () => [`kubeconfig ${kc('ghost-user')()}: context "ghost-user" names user "ghost", which the kubeconfig lacks (users: deployer)`],
+  },
+  {
+    name: 'a context naming a cluster the kubeconfig lacks',
+    args: () => [...F, ...KC('ghost-cluster')],
+    expect: () => [`context "ghost-cluster" names cluster "elsewhere", which the kubeconfig lacks (clusters: sandbox)`],
+  },
   // Certificates and keys: files (named with the kubeconfig field and the path), PEM, pairs
   {
     name: 'a certificate-authority file that does not exist (relative to the kubeconfig)',
     args: () => [...F, ...KC('ca-file-missing')],
     expect: () => [`cluster "sandbox": certificate-authority ${join(env.dir, 'missing-ca.crt')}: cannot read: ENOENT (no such file or directory)`],
   },
-  { name: 'a client-certificate file that does not exist', args: () => [...F, ...KC('cert-file-missing')], expect: () => [`user "deployer": client-certificate ${certFile('missing-client.crt')}: cannot read: ENOENT`] },
-  { name: 'a client-key file that does not exist', process: true, args: () => [...F, ...KC('key-file-missing')], expect: () => [`user "deployer": client-key ${certFile('missing-client.key')}: cannot read: ENOENT`] },
+  {
+    name: 'a client-certificate file that does not exist',
+    args: () => [...F, ...KC('cert-file-missing')],
+    expect: () => [`user "deployer": client-certificate ${certFile('missing-client.crt')}: cannot read: ENOENT`],
+  },
+  {
+    name: 'a client-key file that does not exist',
+    process: true,
+    args: () => [...F, ...KC('key-file-missing')],
+    expect: () => [`user "deployer": client-key ${certFile('missing-client.key')}: cannot read: ENOENT`],
+  },
   { name: 'a certificate-authority file in DER (binary)', args: () => [...F, ...KC('ca-file-der')], expect: () => [`cluster "sandbox": certificate-authority ${certFile('ca.der')}: not a text file`] },
   { name: 'a token-file that does not exist', args: () => [...F, ...KC('token-file-missing')], expect: () => [`user "deployer": token-file ${join(env.dir, 'missing-token')}: cannot read: ENOENT`] },
   {

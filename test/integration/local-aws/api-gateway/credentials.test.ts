@@ -14,8 +14,8 @@ import {
   demoUsers,
   generateDemoCredentials,
   loadOrCreateDemoCredentials,
-  principalsOf,
   ProfileNameError,
+  principalsOf,
   writeCredentialsFile,
 } from '#local/aws/api-gateway/credentials.ts';
 import { temporaryDirectory } from '../secrets/helpers.ts';
@@ -50,7 +50,10 @@ describe('demo credentials', () => {
 
     // Assess
     expect(statSync(file).mode & 0o777).toBe(CREDENTIALS_FILE_MODE);
-    for (const [profile, expected] of [['default', credentials[0]!], ['approver', credentials[2]!]] as const) {
+    for (const [profile, expected] of [
+      ['default', credentials[0]!],
+      ['approver', credentials[2]!],
+    ] as const) {
       const read = await fromIni({ profile, filepath: file, configFilepath: join(dir.path, 'no-config') })();
       expect(read).toMatchObject({ accessKeyId: expected.accessKeyId, secretAccessKey: expected.secretAccessKey });
     }

@@ -10,7 +10,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_ACCOUNT } from '#local/aws/api-gateway/server.ts';
 import { rawHttp, signedHttp, signHeaders } from '../../../support/signed-http.ts';
-import { curlSigned, curlSignsSigV4, REGION, startRecordingGateway, type RecordingGateway } from './helpers.ts';
+import { curlSigned, curlSignsSigV4, REGION, type RecordingGateway, startRecordingGateway } from './helpers.ts';
 
 const MISMATCH = 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
 const INVALID_TOKEN = 'The security token included in the request is invalid.';
@@ -35,7 +35,14 @@ describe('signed requests', () => {
     const before = t.invocations.length;
 
     // Act
-    const answer = await signedHttp(t.url, { method: 'GET', path: '/projects/web/environments/dev/deployments', query: { limit: '5', cursor: 'a b+c' }, headers: { 'x-trace': 'one' }, credentials: admin(), region: REGION });
+    const answer = await signedHttp(t.url, {
+      method: 'GET',
+      path: '/projects/web/environments/dev/deployments',
+      query: { limit: '5', cursor: 'a b+c' },
+      headers: { 'x-trace': 'one' },
+      credentials: admin(),
+      region: REGION,
+    });
 
     // Assess
     expect(answer.status, answer.text).toBe(200);
@@ -121,7 +128,11 @@ describe('signed requests', () => {
 
       // Assess
       expect(withToken.status, withToken.text).toBe(200);
-      expect(sts.invocations[0]!.event.requestContext.authorizer.iam).toMatchObject({ userArn: principalArn, accessKey: session.accessKeyId, userId: expect.stringMatching(/^AROA[A-Z2-7]{17}:carol$/) });
+      expect(sts.invocations[0]!.event.requestContext.authorizer.iam).toMatchObject({
+        userArn: principalArn,
+        accessKey: session.accessKeyId,
+        userId: expect.stringMatching(/^AROA[A-Z2-7]{17}:carol$/),
+      });
       for (const refused of [withoutToken, otherToken]) expect(refused).toMatchObject({ status: 403, json: { message: INVALID_TOKEN } });
       expect(sts.invocations).toHaveLength(1);
     } finally {
@@ -204,7 +215,12 @@ describe('refusals', () => {
     const now = Date.now();
 
     // Act
-    const unknownKey = await signedHttp(t.url, { method: 'GET', path: '/environments', credentials: { accessKeyId: 'AKIAUNKNOWNUNKNOWN12', secretAccessKey: admin().secretAccessKey }, region: REGION });
+    const unknownKey = await signedHttp(t.url, {
+      method: 'GET',
+      path: '/environments',
+      credentials: { accessKeyId: 'AKIAUNKNOWNUNKNOWN12', secretAccessKey: admin().secretAccessKey },
+      region: REGION,
+    });
     const otherRegion = await signedHttp(t.url, { method: 'GET', path: '/environments', credentials: admin(), region: 'us-west-2' });
     const otherService = await signedHttp(t.url, { method: 'GET', path: '/environments', credentials: admin(), region: REGION, service: 'lambda' });
     const expired = await signedHttp(t.url, { method: 'GET', path: '/environments', credentials: admin(), region: REGION, signingDate: new Date(now - 6 * MINUTE) });

@@ -14,7 +14,7 @@ import { ROUTE_TABLES } from '#functions/api/routes.ts';
 import { CATALOG } from '#functions/catalog.ts';
 import { httpHandler } from '#functions/handlers/http/router.ts';
 import { CREDENTIALS_FILE_MODE, generateDemoCredentials, principalsOf, writeCredentialsFile } from '#local/aws/api-gateway/credentials.ts';
-import { startApiGateway, type ApiGatewayService } from '#local/aws/api-gateway/server.ts';
+import { type ApiGatewayService, startApiGateway } from '#local/aws/api-gateway/server.ts';
 import { lambdaContext } from '../../../support/api-events.ts';
 import { signedHttp, type TestCredentials } from '../../../support/signed-http.ts';
 import { ADMIN, AUDITOR, createWorld, type World } from '../../api/config/world.ts';

@@ -6,8 +6,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer } from 'aws-lambda';
 import { CATALOG } from '#functions/catalog.ts';
-import { demoUsers, generateDemoCredentials, principalsOf, type DemoCredential } from '#local/aws/api-gateway/credentials.ts';
-import { startApiGateway, type ApiGatewayOptions, type ApiGatewayService } from '#local/aws/api-gateway/server.ts';
+import { type DemoCredential, demoUsers, generateDemoCredentials, principalsOf } from '#local/aws/api-gateway/credentials.ts';
+import { type ApiGatewayOptions, type ApiGatewayService, startApiGateway } from '#local/aws/api-gateway/server.ts';
 
 export const REGION = 'eu-west-1';
 

@@ -5,12 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CATALOG } from '#functions/catalog.ts';
-import { busOfRule, checkPattern, imagePushEvent, InvalidPatternError, matches, type EventPattern } from '../../../../local/aws/events/index.ts';
+import { busOfRule, checkPattern, type EventPattern, InvalidPatternError, imagePushEvent, matches } from '../../../../local/aws/events/index.ts';
 
 const PUSH = imagePushEvent({ repository: 'shop/web', tag: '1.0.0', digest: `sha256:${'1'.repeat(64)}`, account: '000000000000', region: 'eu-west-1' });
 const ECR_RULE = CATALOG.eventRules.find((rule) => rule.name === 'ecr-image-push')!;
 
-describe('the catalog\'s ECR rule', () => {
+describe("the catalog's ECR rule", () => {
   it('matches a successful push, on the default bus', () => {
     // Act
     const matched = matches(ECR_RULE.pattern, PUSH);

@@ -12,9 +12,9 @@ import type { Catalog } from '#functions/catalog.ts';
 import { CATALOG } from '#functions/catalog.ts';
 import { DELIVERY_ATTEMPTS, imagePushEvent, publishImagePush, putEventsEntry, startEvents } from '../../../../local/aws/events/index.ts';
 import { LOCAL_CREDENTIALS } from '../../../../local/aws/stepfunctions/index.ts';
-import { failureOf, REGION } from '../secrets/helpers.ts';
 import { manifestStep, seedEnvironments, seedLifecycle, seedProject, until } from '../../../support/pipeline-fixtures.ts';
-import { ACCOUNT, PIPELINE_BUS, startLocalAws, type LocalAws } from '../stepfunctions/harness.ts';
+import { failureOf, REGION } from '../secrets/helpers.ts';
+import { ACCOUNT, type LocalAws, PIPELINE_BUS, startLocalAws } from '../stepfunctions/harness.ts';
 
 const REPOSITORY = 'shop/web';
 const IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${REPOSITORY}`;
@@ -68,7 +68,7 @@ describe('an ECR image push', () => {
     expect(JSON.parse(lifecycle.input!)).toEqual({ releaseId: `shop/${release.number}` });
   });
 
-  it('is recorded as EventBridge delivered it, with the pipeline\'s own ReleaseCreated on its bus', async () => {
+  it("is recorded as EventBridge delivered it, with the pipeline's own ReleaseCreated on its bus", async () => {
     // Act
     const recorded = h.eventBridge.events();
 
@@ -104,7 +104,10 @@ describe('an ECR image push', () => {
 describe('deliveries', () => {
   /** A rule on the pipeline's bus whose target fails `failures` times. */
   async function eventsWithFlakyTarget(failures: number) {
-    const catalog: Catalog = { ...CATALOG, eventRules: [{ name: 'on-started', description: 'test', pattern: { source: ['conveyor'], 'detail-type': ['DeploymentStarted'], detail: { environmentId: ['prod'] } }, function: 'audit-api' }] };
+    const catalog: Catalog = {
+      ...CATALOG,
+      eventRules: [{ name: 'on-started', description: 'test', pattern: { source: ['conveyor'], 'detail-type': ['DeploymentStarted'], detail: { environmentId: ['prod'] } }, function: 'audit-api' }],
+    };
     const calls: { functionName: string; detail: unknown }[] = [];
     const service = await startEvents({
       catalog,
@@ -118,8 +121,17 @@ describe('deliveries', () => {
       },
     });
     const client = new EventBridgeClient({ endpoint: service.url, region: REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
-    const put = (environmentId: string) => client.send(new PutEventsCommand({ Entries: [{ EventBusName: PIPELINE_BUS, Source: 'conveyor', DetailType: 'DeploymentStarted', Detail: JSON.stringify({ environmentId }) }] }));
-    return { service, calls, put, close: async () => (client.destroy(), await service.close()) };
+    const put = (environmentId: string) =>
+      client.send(new PutEventsCommand({ Entries: [{ EventBusName: PIPELINE_BUS, Source: 'conveyor', DetailType: 'DeploymentStarted', Detail: JSON.stringify({ environmentId }) }] }));
+    return {
+      service,
+      calls,
+      put,
+      close: async () => {
+        client.destroy();
+        await service.close();
+      },
+    };
   }
 
   it('are tried again after a failure, and given up after the last attempt', async () => {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { InvalidRequestContentException, InvokeCommand, LambdaClient, ListFunctionsCommand, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG, type Catalog, type FunctionSpec } from '#functions/catalog.ts';
-import { functionEnvironment, LOCAL_KUBECTL_PATH, startLambda, type LambdaService, type LocalResources } from '../../../../local/aws/lambda/index.ts';
+import { functionEnvironment, type LambdaService, LOCAL_KUBECTL_PATH, type LocalResources, startLambda } from '../../../../local/aws/lambda/index.ts';
 import { eventually } from '../../../support/sandbox.ts';
 import { failureOf } from '../secrets/helpers.ts';
 
@@ -55,7 +55,13 @@ let progressDir: string;
 let progressFiles = 0;
 const progressFile = () => join(progressDir, `progress-${++progressFiles}.txt`);
 /** The lines the `sleep` fixture has written to `file` so far. */
-const progressOf = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').map((line) => line.trim()) : []);
+const progressOf = (file: string) =>
+  existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => line.trim())
+    : [];
 
 const invoke = (FunctionName: string, payload: unknown, extra: Partial<ConstructorParameters<typeof InvokeCommand>[0]> = {}) =>
   client.send(new InvokeCommand({ FunctionName, Payload: Buffer.from(JSON.stringify(payload)), ...extra }));
@@ -134,7 +140,7 @@ describe('what a function gets', () => {
     expect(openapi).toEqual({});
   });
 
-  it('one shared environment holding every function\'s variables (functions run in one process)', async () => {
+  it("one shared environment holding every function's variables (functions run in one process)", async () => {
     // Act
     const { environment } = json((await invoke('echo', {})).Payload);
 
@@ -151,7 +157,7 @@ describe('what a function gets', () => {
 });
 
 describe('failures, as Lambda reports them', () => {
-  it('a timeout: Sandbox.Timedout at the function\'s timeout, while the handler still runs', async () => {
+  it("a timeout: Sandbox.Timedout at the function's timeout, while the handler still runs", async () => {
     // Prepare
     const progress = progressFile();
 
@@ -251,7 +257,7 @@ describe('invocation types and concurrency', () => {
   });
 });
 
-it('lists the catalog\'s functions in pages', async () => {
+it("lists the catalog's functions in pages", async () => {
   // Act
   const first = await client.send(new ListFunctionsCommand({ MaxItems: 5 }));
   const rest = await client.send(new ListFunctionsCommand({ Marker: first.NextMarker }));

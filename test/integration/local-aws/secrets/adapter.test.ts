@@ -12,7 +12,7 @@ import { CachedSecrets } from '#adapters/secrets/cache.ts';
 import { SecretsManagerStore } from '#adapters/secrets/secrets-manager.ts';
 import { categoryOf } from '#domain/errors.ts';
 import { CURRENT_STAGE, PREVIOUS_STAGE } from '#domain/secrets.ts';
-import { clientFor, failureOf, REGION, startLocalSecrets, type LocalSecrets } from './helpers.ts';
+import { clientFor, failureOf, type LocalSecrets, REGION, startLocalSecrets } from './helpers.ts';
 
 const TOKEN = 'eyJhbGciOi-cluster-token-value';
 const NEXT_TOKEN = 'rotated-cluster-token-value';
@@ -120,7 +120,12 @@ describe('SecretsManagerStore against the local Secrets Manager', () => {
     // Prepare
     const arn = await store.create(nameFor('cached'), TOKEN);
     let reads = 0;
-    const counting = { get: (a: string) => (reads++, store.get(a)) };
+    const counting = {
+      get: (a: string) => {
+        reads++;
+        return store.get(a);
+      },
+    };
     const cache = new CachedSecrets(counting);
 
     // Act

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { startSecretsManager, type SecretsManagerOptions, type SecretsManagerService } from '../../../../local/aws/secrets-manager/server.ts';
+import { type SecretsManagerOptions, type SecretsManagerService, startSecretsManager } from '../../../../local/aws/secrets-manager/server.ts';
 
 export const REGION = 'eu-west-1';
 /** The local service does not check signatures; the SDK still needs something to sign with. */

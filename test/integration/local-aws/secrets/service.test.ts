@@ -13,13 +13,13 @@ import {
   InvalidParameterException,
   InvalidRequestException,
   ListSecretsCommand,
-  paginateListSecrets,
   PutSecretValueCommand,
+  paginateListSecrets,
   ResourceExistsException,
   ResourceNotFoundException,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { failureOf, REGION, startLocalSecrets, type LocalSecrets } from './helpers.ts';
+import { failureOf, type LocalSecrets, REGION, startLocalSecrets } from './helpers.ts';
 
 const VALUE = 'pa55word-first-value';
 const NEXT_VALUE = 'pa55word-second-value';
@@ -132,9 +132,7 @@ describe('local Secrets Manager through the SDK', () => {
 
   it('describes a secret with its tags and versions, never its value', async () => {
     // Prepare
-    const created = await local.client.send(
-      new CreateSecretCommand({ Name: nameFor('describe'), SecretString: VALUE, Description: 'cluster token', Tags: [{ Key: 'account', Value: 'a-1' }] }),
-    );
+    const created = await local.client.send(new CreateSecretCommand({ Name: nameFor('describe'), SecretString: VALUE, Description: 'cluster token', Tags: [{ Key: 'account', Value: 'a-1' }] }));
 
     // Act
     const described = await local.client.send(new DescribeSecretCommand({ SecretId: created.ARN }));

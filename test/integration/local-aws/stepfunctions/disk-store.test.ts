@@ -27,7 +27,16 @@ afterEach(() => {
 });
 
 function record(name: string, extra: Partial<ExecutionRecord> = {}): ExecutionRecord {
-  return { executionArn: `${MACHINE.replace(':stateMachine:', ':execution:')}:${name}`, stateMachineArn: MACHINE, name, status: 'RUNNING', input: '{"deploymentId":"d1"}', startDate: STARTED, stateTransitions: 0, ...extra };
+  return {
+    executionArn: `${MACHINE.replace(':stateMachine:', ':execution:')}:${name}`,
+    stateMachineArn: MACHINE,
+    name,
+    status: 'RUNNING',
+    input: '{"deploymentId":"d1"}',
+    startDate: STARTED,
+    stateTransitions: 0,
+    ...extra,
+  };
 }
 
 function event(id: number, type: HistoryEvent['type']): HistoryEvent {

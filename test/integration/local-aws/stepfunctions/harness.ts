@@ -29,13 +29,13 @@ import type { WorkflowName } from '#domain/pipeline/ports.ts';
 import type { TaskDeps } from '#functions/app/tasks/ports.ts';
 import { CATALOG } from '#functions/catalog.ts';
 import { DEFAULT_TASK_CONFIG } from '#functions/handlers/tasks/config.ts';
-import { startEvents, type EventsService } from '../../../../local/aws/events/index.ts';
-import { startLambda, type LambdaService } from '../../../../local/aws/lambda/index.ts';
+import { type EventsService, startEvents } from '../../../../local/aws/events/index.ts';
+import { type LambdaService, startLambda } from '../../../../local/aws/lambda/index.ts';
 import type { ExecutionRecord } from '../../../../local/aws/sfn/index.ts';
-import { LOCAL_CREDENTIALS, stateMachineArn, startStepFunctions, type StepFunctionsService } from '../../../../local/aws/stepfunctions/index.ts';
+import { LOCAL_CREDENTIALS, type StepFunctionsService, startStepFunctions, stateMachineArn } from '../../../../local/aws/stepfunctions/index.ts';
 import { interruptedDeploymentHook } from '../../../../local/interrupted-deployments.ts';
 import { KUBECTL } from '../../../support/kubectl.ts';
-import { RecordingPublisher, TEST_TIME_SCALE, TEST_WATCH_SECONDS, TestConnector, type PipelineHarness } from '../../../support/pipeline.ts';
+import { type PipelineHarness, RecordingPublisher, TEST_TIME_SCALE, TEST_WATCH_SECONDS, TestConnector } from '../../../support/pipeline.ts';
 import { startTestSandbox, type TestSandbox } from '../../../support/sandbox.ts';
 import { createTestTable } from '../../dynamodb/helpers.ts';
 import { REGION, startLocalSecrets } from '../secrets/helpers.ts';
@@ -61,11 +61,7 @@ export type LocalAws = PipelineHarness & {
 
 /** Everything a local-aws test runs on; `close()` stops it all. `sandbox: false` leaves the cluster out. */
 export async function startLocalAws(options: { label: string; sandbox?: boolean }): Promise<LocalAws> {
-  const [table, secrets, sandbox] = await Promise.all([
-    createTestTable(options.label),
-    startLocalSecrets(),
-    options.sandbox === false ? Promise.resolve(undefined) : startTestSandbox(),
-  ]);
+  const [table, secrets, sandbox] = await Promise.all([createTestTable(options.label), startLocalSecrets(), options.sandbox === false ? Promise.resolve(undefined) : startTestSandbox()]);
   const dataDir = mkdtempSync(join(tmpdir(), 'conveyor-sfn-'));
   const naming = { region: REGION, accountId: ACCOUNT };
   const arns = Object.fromEntries(CATALOG.stateMachines.map((spec) => [spec.name, stateMachineArn(spec.name, naming)])) as Record<WorkflowName, string>;

@@ -10,9 +10,9 @@ import { DescribeExecutionCommand, ExecutionAlreadyExists, GetExecutionHistoryCo
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Project } from '#domain/pipeline/model.ts';
 import { INTERRUPTED_CAUSE, INTERRUPTED_ERROR } from '../../../../local/aws/stepfunctions/index.ts';
-import { failureOf } from '../secrets/helpers.ts';
 import { decide, deploy, seedEnvironments, seedLifecycle, seedProject, seedRelease, until } from '../../../support/pipeline-fixtures.ts';
-import { startLocalAws, type LocalAws } from './harness.ts';
+import { failureOf } from '../secrets/helpers.ts';
+import { type LocalAws, startLocalAws } from './harness.ts';
 
 const APPROVAL_TIMEOUT_SECONDS = 3600;
 const LOCK = { projectId: 'gated', environmentId: 'prod' };

@@ -8,10 +8,12 @@
  */
 import {
   DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
   DescribeStateMachineCommand,
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
   GetExecutionHistoryCommand,
+  type HistoryEvent,
   InvalidArn,
   InvalidToken,
   ListExecutionsCommand,
@@ -22,14 +24,12 @@ import {
   StateMachineDoesNotExist,
   StopExecutionCommand,
   TaskTimedOut,
-  type DescribeExecutionCommandOutput,
-  type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Project, Release } from '#domain/pipeline/model.ts';
-import { failureOf } from '../secrets/helpers.ts';
 import { decide, deploy, manifestStep, seedEnvironments, seedLifecycle, seedProject, seedRelease, seedTarget, until, webManifests } from '../../../support/pipeline-fixtures.ts';
-import { ACCOUNT, startLocalAws, type LocalAws } from './harness.ts';
+import { failureOf } from '../secrets/helpers.ts';
+import { ACCOUNT, type LocalAws, startLocalAws } from './harness.ts';
 
 const REGION = 'eu-west-1';
 const APPROVAL_TIMEOUT_SECONDS = 3600;
@@ -41,10 +41,14 @@ let gated: Project;
 
 /** DescribeExecution through the SDK until the execution has ended. */
 async function finished(executionArn: string): Promise<DescribeExecutionCommandOutput> {
-  return until(async () => {
-    const described = await h.sfnClient.send(new DescribeExecutionCommand({ executionArn }));
-    return described.status !== 'RUNNING' && described;
-  }, `the end of ${executionArn}`, 45_000);
+  return until(
+    async () => {
+      const described = await h.sfnClient.send(new DescribeExecutionCommand({ executionArn }));
+      return described.status !== 'RUNNING' && described;
+    },
+    `the end of ${executionArn}`,
+    45_000,
+  );
 }
 
 async function history(executionArn: string): Promise<HistoryEvent[]> {
@@ -84,10 +88,13 @@ describe('a deployment run through the SFN API', () => {
   let deploymentId: string;
 
   beforeAll(async () => {
-    ({ deployment: { id: deploymentId }, executionArn } = await deploy(h, web, 'dev'));
+    ({
+      deployment: { id: deploymentId },
+      executionArn,
+    } = await deploy(h, web, 'dev'));
   });
 
-  it('succeeds, and DescribeExecution says so in the API\'s shape', async () => {
+  it("succeeds, and DescribeExecution says so in the API's shape", async () => {
     // Act
     const described = await finished(executionArn);
 
@@ -109,7 +116,7 @@ describe('a deployment run through the SFN API', () => {
     expect(deployed.spec.template.spec.containers[0].image).toBe('registry.example/shop/web:1.0.0');
   });
 
-  it('has a history in GetExecutionHistory\'s shape, in pages, oldest first', async () => {
+  it("has a history in GetExecutionHistory's shape, in pages, oldest first", async () => {
     // Act
     const events = await history(executionArn);
     const reversed = await h.sfnClient.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 1, includeExecutionData: false }));
@@ -117,7 +124,10 @@ describe('a deployment run through the SFN API', () => {
     // Assess
     expect(events.length).toBeGreaterThan(HISTORY_PAGE);
     expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
-    expect(events[0]).toMatchObject({ type: 'ExecutionStarted', executionStartedEventDetails: { input: JSON.stringify({ deploymentId }), roleArn: `arn:aws:iam::${ACCOUNT}:role/Conveyor-deployment-role` } });
+    expect(events[0]).toMatchObject({
+      type: 'ExecutionStarted',
+      executionStartedEventDetails: { input: JSON.stringify({ deploymentId }), roleArn: `arn:aws:iam::${ACCOUNT}:role/Conveyor-deployment-role` },
+    });
     expect(events[0]!.timestamp).toBeInstanceOf(Date);
     expect(events.at(-1)!.type).toBe('ExecutionSucceeded');
     const planned = events.find((e) => e.type === 'TaskScheduled')!;
@@ -172,7 +182,7 @@ it('stops an execution with StopExecution: ABORTED, its waiting task aborted, it
   expect(late).toBeInstanceOf(TaskTimedOut);
 });
 
-it('lets a task\'s domain error reach Catch and the execution under its own name', async () => {
+it("lets a task's domain error reach Catch and the execution under its own name", async () => {
   // Act: no such deployment: plan's NotFoundError is caught, and finalize's fails the execution.
   const { executionArn } = await h.sfnClient.send(new StartExecutionCommand({ stateMachineArn: h.arns.deployment, input: JSON.stringify({ deploymentId: '01JZZZZZZZZZZZZZZZZZZZZZZZ' }) }));
   const described = await finished(executionArn!);

@@ -2,8 +2,9 @@
  * Discovery: cached per apiVersion, refreshed once on a miss (new CRDs), shared by concurrent
  * callers, and "not served" for a 404 group.
  */
-import { describe, expect, it } from 'vitest';
+
 import { ApiException } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
 import { Discovery } from '#adapters/kubernetes/discovery.ts';
 
 const deployments = { name: 'deployments', kind: 'Deployment', namespaced: true };

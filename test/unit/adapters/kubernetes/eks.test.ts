@@ -3,14 +3,19 @@
  * accepts (pure, no network), role sessions through a fake AssumeRole, caching with a clock.
  */
 import { describe, expect, it } from 'vitest';
+import { type AssumeRole, type EksAccount, EksTokenSource, presignEksToken, roleSessionName, TOKEN_LIFETIME_MS } from '#adapters/kubernetes/eks.ts';
 import { ClusterAccessError, ClusterUnavailableError } from '#domain/errors.ts';
-import { EksTokenSource, presignEksToken, roleSessionName, TOKEN_LIFETIME_MS, type AssumeRole, type EksAccount } from '#adapters/kubernetes/eks.ts';
 import { EksTokenVerifier } from '#sandbox/auth/eks.ts';
 
 const CLUSTER = 'prod-eu';
 const REGION = 'eu-west-1';
 const USER = { accessKeyId: 'AKIAEXAMPLEUSER00001', secretAccessKey: 'user-secret-key-0123456789', arn: 'arn:aws:iam::111122223333:user/ci' };
-const ROLE = { accessKeyId: 'ASIAEXAMPLEROLE00001', secretAccessKey: 'role-secret-key-0123456789', sessionToken: 'role-session-token-abcdef', arn: 'arn:aws:sts::111122223333:assumed-role/deployer/conveyor-prod-eu' };
+const ROLE = {
+  accessKeyId: 'ASIAEXAMPLEROLE00001',
+  secretAccessKey: 'role-secret-key-0123456789',
+  sessionToken: 'role-session-token-abcdef',
+  arn: 'arn:aws:sts::111122223333:assumed-role/deployer/conveyor-prod-eu',
+};
 const ROLE_ARN = 'arn:aws:iam::111122223333:role/deployer';
 const T0 = Date.parse('2025-06-01T12:00:00Z');
 
@@ -66,7 +71,7 @@ describe('presignEksToken', () => {
 
 describe('EksTokenSource', () => {
   it('assumes the account role with a stable session name and signs with the session keys', async () => {
-    let now = T0;
+    const now = T0;
     const sts = fakeSts(() => now);
     const source = new EksTokenSource({ account: roleAccount, targetName: 'prod eu/1', assumeRole: sts.assumeRole, now: () => now });
 

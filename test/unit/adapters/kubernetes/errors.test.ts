@@ -2,10 +2,11 @@
  * Client failures become domain errors: statuses, Status causes, network and TLS codes, and
  * nothing secret from bodies or headers in any message.
  */
-import { describe, expect, it } from 'vitest';
+
 import { ApiException } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { type ErrorContext, KindNotServedError, redact, TlsVerificationError, toDomainError } from '#adapters/kubernetes/errors.ts';
 import { ClusterAccessError, ClusterUnavailableError, FieldConflictError, ObjectRejectedError } from '#domain/errors.ts';
-import { KindNotServedError, redact, TlsVerificationError, toDomainError, type ErrorContext } from '#adapters/kubernetes/errors.ts';
 
 const TOKEN = 'sekret-token-value-123456';
 const ctx: ErrorContext = { target: 'prod-eu', accountKind: 'eks', url: 'https://k8s.example:6443', secrets: [TOKEN] };
@@ -34,7 +35,12 @@ describe('toDomainError', () => {
       ClusterAccessError,
       'target "prod-eu": the eks account is not allowed to apply Deployment web/api: deployments.apps "api" is forbidden: User "conveyor" cannot patch resource "deployments" in API group "apps" in the namespace "web"',
     ],
-    ['422', apiException(422, status(422, 'Invalid', 'Deployment.apps "api" is invalid: spec.replicas: Invalid value: -1')), ObjectRejectedError, 'target "prod-eu": apply Deployment web/api was rejected (422 Unprocessable Entity): Deployment.apps "api" is invalid: spec.replicas: Invalid value: -1'],
+    [
+      '422',
+      apiException(422, status(422, 'Invalid', 'Deployment.apps "api" is invalid: spec.replicas: Invalid value: -1')),
+      ObjectRejectedError,
+      'target "prod-eu": apply Deployment web/api was rejected (422 Unprocessable Entity): Deployment.apps "api" is invalid: spec.replicas: Invalid value: -1',
+    ],
     ['400', apiException(400, status(400, 'BadRequest', 'unknown field "spec.replicaz"')), ObjectRejectedError, 'unknown field "spec.replicaz"'],
     ['404 kind', new KindNotServedError('example.com/v1', 'Gadget'), ObjectRejectedError, 'target "prod-eu": no matches for kind "Gadget" in version "example.com/v1"'],
     ['503', apiException(503, status(503, 'ServiceUnavailable', 'etcd is down')), ClusterUnavailableError, 'the API server answered 503 ServiceUnavailable: etcd is down'],

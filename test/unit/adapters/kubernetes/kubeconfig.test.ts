@@ -5,13 +5,13 @@
  * certificate), whose messages name the problem and never a password or key.
  */
 import { createPrivateKey } from 'node:crypto';
+import { HttpMethod, RequestContext } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { RequestContext, HttpMethod } from '@kubernetes/client-node';
-import type { Account, Target } from '#domain/model.ts';
-import { buildKubeConfig } from '#adapters/kubernetes/kubeconfig.ts';
 import type { DescribeCluster } from '#adapters/kubernetes/eks.ts';
 import { TargetConfigurationError } from '#adapters/kubernetes/errors.ts';
+import { buildKubeConfig } from '#adapters/kubernetes/kubeconfig.ts';
 import { ERROR_CATEGORIES } from '#domain/errors.ts';
+import type { Account, Target } from '#domain/model.ts';
 import { pemBody, testCertificates } from '../../../support/certificates.ts';
 
 const certs = testCertificates();

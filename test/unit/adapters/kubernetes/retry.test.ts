@@ -3,9 +3,9 @@
  * that it never waits past the deadline. Time is a fake clock moved by the fake sleep.
  */
 import { describe, expect, it } from 'vitest';
+import { MIN_ATTEMPT_MS, type RetryPolicy, retryDelayMs, withRetry } from '#adapters/kubernetes/retry.ts';
 import { Deadline } from '#domain/deadline.ts';
 import { ClusterAccessError, ClusterUnavailableError, DeadlineExceededError, ObjectRejectedError } from '#domain/errors.ts';
-import { MIN_ATTEMPT_MS, retryDelayMs, withRetry, type RetryPolicy } from '#adapters/kubernetes/retry.ts';
 
 const policy: RetryPolicy = { attempts: 4, baseDelayMs: 100, maxDelayMs: 1_000, maxRetryAfterMs: 5_000 };
 

@@ -3,14 +3,20 @@
  * pods of workloads followed by selector, and polling when watches fail.
  */
 import { describe, expect, it } from 'vitest';
+import { labelSelectorOf } from '#adapters/kubernetes/selectors.ts';
+import { ObjectWatcher, type WatchBackend } from '#adapters/kubernetes/watch.ts';
 import { ClusterUnavailableError, type DeployError } from '#domain/errors.ts';
 import type { Manifest } from '#domain/model.ts';
-import { ObjectWatcher, type WatchBackend } from '#adapters/kubernetes/watch.ts';
-import { labelSelectorOf } from '#adapters/kubernetes/selectors.ts';
 import { eventually } from '../../../support/sandbox.ts';
 
 const timings = { pollIntervalMs: 5, rewatchAfterMs: 60_000, minWatchLifetimeMs: 0 };
-const web = (rv: string, ready = 0): Manifest => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'ns', resourceVersion: rv }, spec: { selector: { matchLabels: { app: 'web' } } }, status: { readyReplicas: ready } });
+const web = (rv: string, ready = 0): Manifest => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', namespace: 'ns', resourceVersion: rv },
+  spec: { selector: { matchLabels: { app: 'web' } } },
+  status: { readyReplicas: ready },
+});
 const pod = (name: string, rv: string): Manifest => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ns', resourceVersion: rv, labels: { app: 'web' } } });
 
 /** Serves a mutable set of objects; watches either fail or emit what `emit` pushes. */
@@ -59,7 +65,13 @@ describe('ObjectWatcher', () => {
     const fake = fakeBackend({ watchFails: true });
     const seen: Manifest[] = [];
     const errors: Error[] = [];
-    const watcher = new ObjectWatcher([{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'ns', name: 'web' }], fake.backend, timings, (o) => seen.push(o), (e) => errors.push(e));
+    const watcher = new ObjectWatcher(
+      [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'ns', name: 'web' }],
+      fake.backend,
+      timings,
+      (o) => seen.push(o),
+      (e) => errors.push(e),
+    );
 
     fake.objects[0] = web('2', 1);
     await eventually(() => seen.some((o) => o.metadata.resourceVersion === '2'));
@@ -72,7 +84,13 @@ describe('ObjectWatcher', () => {
 
 describe('labelSelectorOf', () => {
   it('renders matchLabels and matchExpressions', () => {
-    const selector = { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['a', 'b'] }, { key: 'canary', operator: 'DoesNotExist' }] };
+    const selector = {
+      matchLabels: { app: 'web' },
+      matchExpressions: [
+        { key: 'tier', operator: 'In', values: ['a', 'b'] },
+        { key: 'canary', operator: 'DoesNotExist' },
+      ],
+    };
     expect(labelSelectorOf({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: {}, spec: { selector } })).toBe('app=web,tier in (a,b),!canary');
     expect(labelSelectorOf({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: {}, spec: { selector: {} } })).toBeUndefined();
   });

@@ -4,11 +4,11 @@
  * account (refusing what Conveyor did not write, without quoting it).
  */
 import { describe, expect, it } from 'vitest';
+import { FakeSecrets } from '#domain/fake-secrets.ts';
+import { CorruptDataError } from '#domain/pipeline/errors.ts';
+import type { Account } from '#domain/pipeline/model.ts';
 import { certificatePairProblems, engineAccount } from '#functions/app/account-material.ts';
 import { manifestProblems } from '#functions/app/manifest-check.ts';
-import { CorruptDataError } from '#domain/pipeline/errors.ts';
-import { FakeSecrets } from '#domain/fake-secrets.ts';
-import type { Account } from '#domain/pipeline/model.ts';
 import { testCertificates } from '../../../support/certificates.ts';
 
 const TEMPLATED = `apiVersion: apps/v1

@@ -14,7 +14,9 @@ type Operation = { operationId: string; security: unknown; parameters?: { name: 
 const TABLES = { ...ROUTE_TABLES, [OPENAPI_FUNCTION]: openapiRoutes };
 
 function operations(document: any): [string, string, Operation][] {
-  return Object.entries(document.paths as Record<string, Record<string, Operation>>).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => [method.toUpperCase(), path, op] as [string, string, Operation]));
+  return Object.entries(document.paths as Record<string, Record<string, Operation>>).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, op]) => [method.toUpperCase(), path, op] as [string, string, Operation]),
+  );
 }
 
 /** Every `$ref` anywhere in `value`. */
@@ -25,7 +27,10 @@ function refs(value: unknown): string[] {
 }
 
 function resolve(document: any, ref: string): unknown {
-  return ref.replace(/^#\//, '').split('/').reduce((node, part) => (node as Record<string, unknown> | undefined)?.[part], document);
+  return ref
+    .replace(/^#\//, '')
+    .split('/')
+    .reduce((node, part) => (node as Record<string, unknown> | undefined)?.[part], document);
 }
 
 describe('the OpenAPI document', () => {
@@ -33,10 +38,14 @@ describe('the OpenAPI document', () => {
 
   it('is OpenAPI 3.1 with every route of every table as an operation', () => {
     // Prepare
-    const expected = Object.values(TABLES).flatMap((table) => Object.entries(table).map(([key, route]) => `${key.replace('+}', '}')} ${route.operationId}`)).sort();
+    const expected = Object.values(TABLES)
+      .flatMap((table) => Object.entries(table).map(([key, route]) => `${key.replace('+}', '}')} ${route.operationId}`))
+      .sort();
 
     // Act
-    const found = operations(document).map(([method, path, op]) => `${method} ${path} ${op.operationId}`).sort();
+    const found = operations(document)
+      .map(([method, path, op]) => `${method} ${path} ${op.operationId}`)
+      .sort();
 
     // Assess
     expect(document.openapi).toBe('3.1.0');

@@ -5,14 +5,14 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FakeSecrets } from '#domain/fake-secrets.ts';
+import { InvalidStateError } from '#domain/pipeline/errors.ts';
 import { FakeClusterProbe } from '#domain/pipeline/fake-cluster-probe.ts';
-import { inMemoryStores, type InMemoryStores } from '#domain/pipeline/fake-stores.ts';
+import { type InMemoryStores, inMemoryStores } from '#domain/pipeline/fake-stores.ts';
 import { FakeEvents, FakeWorkflows } from '#domain/pipeline/fake-workflows.ts';
 import type { AppDeps, Caller } from '#functions/app/context.ts';
 import { createProject, updateProject } from '#functions/app/projects.ts';
 import { deleteRoleBinding, updateRoleBinding } from '#functions/app/roles.ts';
 import { checkTargetHealth } from '#functions/app/target-health.ts';
-import { InvalidStateError } from '#domain/pipeline/errors.ts';
 
 const ADMIN = 'arn:aws:iam::123456789012:user/admin';
 const caller: Caller = { principalArn: ADMIN, callerArn: ADMIN, requestId: 'req-1' };
@@ -53,7 +53,15 @@ describe('checkTargetHealth', () => {
     // Assess
     expect(probe.targets[0]).toEqual({ name: 'web', url: 'https://k8s.example', namespace: 'web', tags: ['web'], account: { kind: 'token', token: TOKEN } });
     expect(probe.calls[0]!.request).toMatchObject({ namespace: 'web', timeoutMs: 10_000 });
-    expect(health).toEqual({ targetId: 'web', checkedAt: '2026-01-31T12:00:00.000Z', namespace: 'web', reachable: true, authenticated: false, permissions: [], reason: 'the cluster refused token ***' });
+    expect(health).toEqual({
+      targetId: 'web',
+      checkedAt: '2026-01-31T12:00:00.000Z',
+      namespace: 'web',
+      reachable: true,
+      authenticated: false,
+      permissions: [],
+      reason: 'the cluster refused token ***',
+    });
     expect(stores.audit.ofAction('target.check')[0]!.details).toEqual({ account: 'web', reachable: true, authenticated: false });
   });
 

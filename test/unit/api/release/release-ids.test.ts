@@ -1,7 +1,7 @@
 /** The releaseId state machines carry (`<projectId>/<releaseNumber>`) and the lifecycle execution name. */
 import { describe, expect, it } from 'vitest';
-import { lifecycleExecutionName, parseReleaseId, releaseIdOf, releaseSubject } from '#functions/app/release-ids.ts';
 import { ValidationError } from '#domain/pipeline/errors.ts';
+import { lifecycleExecutionName, parseReleaseId, releaseIdOf, releaseSubject } from '#functions/app/release-ids.ts';
 
 describe('release ids', () => {
   it('encodes and parses a release as project and number', () => {

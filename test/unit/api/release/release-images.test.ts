@@ -4,10 +4,10 @@
  * the latest the channel accepts — every problem reported at once.
  */
 import { describe, expect, it } from 'vitest';
-import { chooseImages, describeRule, normalizedChannel, processRepositories } from '#functions/app/release-images.ts';
 import { ValidationError } from '#domain/pipeline/errors.ts';
 import type { Channel, Step } from '#domain/pipeline/model.ts';
 import type { ImageStore, PushedImage } from '#domain/pipeline/ports.ts';
+import { chooseImages, describeRule, normalizedChannel, processRepositories } from '#functions/app/release-images.ts';
 
 const digest = (n: number) => `sha256:${String(n).padStart(64, '0')}`;
 
@@ -45,7 +45,7 @@ describe('processRepositories', () => {
           '            - {name: whole, image: "#{Image}"}',
           '            - {name: registry, image: "#{Registry}/web:1.0"}',
           '          initContainers:',
-          '            - {name: init, image: "registry.example:5000/team/init@sha256:' + 'a'.repeat(64) + '"}',
+          `            - {name: init, image: "registry.example:5000/team/init@sha256:${'a'.repeat(64)}"}`,
           '---',
           'apiVersion: v1',
           'kind: ConfigMap',
@@ -53,8 +53,27 @@ describe('processRepositories', () => {
           'data: {image: "registry.example/ignored:1"}',
         ].join('\n'),
       ),
-      manifests('pod.json', JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'p', image: 'docker.io/library/nginx:1.27' }, { name: 'bad', image: 'Not A Reference' }] } })),
-      { kind: 'deploy-containers', name: 'worker', targetTags: ['worker'], timeoutSeconds: 60, spec: { name: 'worker', replicas: 1, labels: {}, strategy: 'Recreate', containers: [{ name: 'w', image: 'registry.example/worker:#{Tag}', ports: [], env: [] }] } },
+      manifests(
+        'pod.json',
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'p' },
+          spec: {
+            containers: [
+              { name: 'p', image: 'docker.io/library/nginx:1.27' },
+              { name: 'bad', image: 'Not A Reference' },
+            ],
+          },
+        }),
+      ),
+      {
+        kind: 'deploy-containers',
+        name: 'worker',
+        targetTags: ['worker'],
+        timeoutSeconds: 60,
+        spec: { name: 'worker', replicas: 1, labels: {}, strategy: 'Recreate', containers: [{ name: 'w', image: 'registry.example/worker:#{Tag}', ports: [], env: [] }] },
+      },
       { kind: 'kubectl-script', name: 'script', targetTags: ['web'], timeoutSeconds: 60, script: 'kubectl set image deploy/web web=registry.example/script:1' },
       manifests('broken.yaml', 'apiVersion: v1\nkind: Pod\nmetadata: {name: [broken'),
     ];
@@ -71,7 +90,13 @@ describe('processRepositories', () => {
 describe('chooseImages', () => {
   const WEB = 'registry.example/web';
   const API = 'registry.example/api';
-  const channel: Channel = normalizedChannel({ name: 'stable', rules: [{ repository: WEB, versionRange: '^1.0.0' }, { repository: API, tagPattern: 'v\\d+' }] });
+  const channel: Channel = normalizedChannel({
+    name: 'stable',
+    rules: [
+      { repository: WEB, versionRange: '^1.0.0' },
+      { repository: API, tagPattern: 'v\\d+' },
+    ],
+  });
 
   async function images(): Promise<MemoryImages> {
     const store = new MemoryImages();

@@ -11,7 +11,10 @@ export function rawSpec(overrides: Record<string, unknown> = {}): Record<string,
       {
         name: 'web',
         image: 'registry.example.com:5000/shop/web:1.4.2',
-        ports: [{ name: 'http', containerPort: 8080 }, { name: 'metrics', containerPort: 9090 }],
+        ports: [
+          { name: 'http', containerPort: 8080 },
+          { name: 'metrics', containerPort: 9090 },
+        ],
         env: [
           { name: 'MODE', value: 'production' },
           { name: 'LOG_LEVEL', fromConfigMap: 'log-level' },

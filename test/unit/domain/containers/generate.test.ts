@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidManifestError } from '#domain/errors.ts';
 import { generateDeployContainers } from '#domain/containers/generate.ts';
 import { validateDeployContainers } from '#domain/containers/validate.ts';
+import { InvalidManifestError } from '#domain/errors.ts';
 import { rawSpec } from './fixtures.ts';
 
 const spec = (overrides: Record<string, unknown> = {}) => validateDeployContainers(rawSpec(overrides));
@@ -92,10 +92,7 @@ describe('generateDeployContainers', () => {
   });
 
   it('omits config objects the spec does not have', () => {
-    const generated = generateDeployContainers(
-      validateDeployContainers({ name: 'api', replicas: 1, strategy: 'Recreate', containers: [{ name: 'api', image: 'api@sha256:abc' }] }),
-      'd1',
-    );
+    const generated = generateDeployContainers(validateDeployContainers({ name: 'api', replicas: 1, strategy: 'Recreate', containers: [{ name: 'api', image: 'api@sha256:abc' }] }), 'd1');
     expect(generated.objects.map((o) => o.object.kind)).toEqual(['Deployment']);
     expect(generated.deployment.object.spec.template.spec.volumes).toBeUndefined();
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Manifest } from '#domain/model.ts';
-import { planBlueGreen, planDeployContainers, type DeployPlan } from '#domain/containers/plan.ts';
+import { type DeployPlan, planBlueGreen, planDeployContainers } from '#domain/containers/plan.ts';
 import { validateDeployContainers } from '#domain/containers/validate.ts';
+import type { Manifest } from '#domain/model.ts';
 import { rawSpec } from './fixtures.ts';
 
 const blueGreen = validateDeployContainers(rawSpec({ strategy: 'BlueGreen', rollingUpdate: undefined }));
@@ -44,11 +44,7 @@ const summary = (plan: DeployPlan) =>
 describe('planBlueGreen', () => {
   it('first deploy: apply, wait, switch, and nothing to clean up', () => {
     const plan = planBlueGreen(blueGreen, 'd1', NONE);
-    expect(summary(plan)).toEqual([
-      'apply ConfigMap/web-d1 Secret/web-d1 Deployment/web-d1',
-      'wait Deployment/web-d1',
-      'switch Service/web Ingress/web',
-    ]);
+    expect(summary(plan)).toEqual(['apply ConfigMap/web-d1 Secret/web-d1 Deployment/web-d1', 'wait Deployment/web-d1', 'switch Service/web Ingress/web']);
     const switchStep = plan.steps[2];
     expect(switchStep).toMatchObject({ action: 'switch', to: 'd1' });
     expect(switchStep && 'from' in switchStep).toBe(false);

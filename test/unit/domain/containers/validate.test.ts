@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidManifestError } from '#domain/errors.ts';
 import { parseDeployContainersDocument } from '#domain/containers/document.ts';
 import { normalizeDeploymentId } from '#domain/containers/names.ts';
 import { validateDeployContainers } from '#domain/containers/validate.ts';
+import { InvalidManifestError } from '#domain/errors.ts';
 import { rawSpec } from './fixtures.ts';
 
 /** The problem messages of the InvalidManifestError `act` throws. */
@@ -66,7 +66,17 @@ describe('validateDeployContainers', () => {
     [{ rollingUpdate: { maxSurge: 0, maxUnavailable: '0%' } }, 'rollingUpdate: maxSurge and maxUnavailable cannot both be 0'],
     [{ secret: { items: { a: 'b' }, sensitive: false } }, 'secret.sensitive: Secret items are always sensitive; put non-sensitive values in configMap'],
     [{ service: { ports: [{ port: 80, targetPort: 'grpc' }] } }, 'service.ports[0].targetPort: "grpc" is not the name of any container port'],
-    [{ service: { ports: [{ port: 80, targetPort: 8080 }, { port: 90, targetPort: 9090 }] } }, 'service.ports[0].name: is required when the Service has more than one port'],
+    [
+      {
+        service: {
+          ports: [
+            { port: 80, targetPort: 8080 },
+            { port: 90, targetPort: 9090 },
+          ],
+        },
+      },
+      'service.ports[0].name: is required when the Service has more than one port',
+    ],
     [{ service: { ports: [{ name: 'http', port: 80, targetPort: 8080, nodePort: 30080 }] } }, 'service.ports[0].nodePort: is allowed only for NodePort and LoadBalancer Services'],
     [{ ingress: { host: 'shop.example.com', paths: [{ path: '/', servicePort: 8080 }] } }, 'ingress.paths[0].servicePort: 8080 is not a port of the service'],
     [{ configMap: { items: { 'bad key': 'x' } } }, 'configMap.items.bad key: key may contain only letters, digits, "-", "_", "."'],

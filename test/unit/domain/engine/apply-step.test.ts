@@ -5,7 +5,7 @@
  * created when the objects in it are rejected.
  */
 import { describe, expect, it } from 'vitest';
-import { runApplyStep, type ApplyStepRequest, type ApplyStepResult } from '#domain/engine/apply-step.ts';
+import { type ApplyStepRequest, type ApplyStepResult, runApplyStep } from '#domain/engine/apply-step.ts';
 import type { EngineEvent } from '#domain/engine/events.ts';
 import { ClusterUnavailableError, NamespaceBoundaryError, ObjectRejectedError, ObjectsRejectedError, PartialApplyError } from '#domain/errors.ts';
 import { FakeCluster } from '#domain/fake-cluster.ts';
@@ -71,7 +71,14 @@ describe('runApplyStep with a fake cluster', () => {
     const cluster = new FakeCluster({ namespaces: ['shop'] });
     const leakyStatus = {
       phase: 'Pending',
-      containerStatuses: [{ name: 'api', ready: false, restartCount: 0, state: { waiting: { reason: 'ErrImagePull', message: `pull registry.example/api:${SECRET.toUpperCase()} failed (${Buffer.from(SECRET).toString('base64')})` } } }],
+      containerStatuses: [
+        {
+          name: 'api',
+          ready: false,
+          restartCount: 0,
+          state: { waiting: { reason: 'ErrImagePull', message: `pull registry.example/api:${SECRET.toUpperCase()} failed (${Buffer.from(SECRET).toString('base64')})` } },
+        },
+      ],
     };
     const onEvent = (e: EngineEvent) => {
       if (e.type === 'applied' && e.ref.kind === 'Pod') cluster.setStatus(e.ref, leakyStatus);

@@ -59,14 +59,24 @@ describe('blue/green as separate invocations', () => {
     // Assess: where each action ran.
     expect(applied.state.state).toBe('progressing');
     expect(applied.state.plans[0]).toMatchObject({ name: 'shop', strategy: 'BlueGreen', next: 1, waits: true });
-    expect(applyClient.callsOf('apply').map((r) => `${r.kind}/${r.name}`).sort()).toEqual(['ConfigMap/shop-d2', 'Deployment/shop-d2']);
+    expect(
+      applyClient
+        .callsOf('apply')
+        .map((r) => `${r.kind}/${r.name}`)
+        .sort(),
+    ).toEqual(['ConfigMap/shop-d2', 'Deployment/shop-d2']);
     expect(waiting.state).toBe('progressing');
     expect(servingDuringWait).toMatchObject({ [DEPLOYMENT_ID]: 'd1' });
     expect(done.state).toBe('done');
     expect(checkClient.callsOf('apply')).toEqual([]);
     expect(checkClient.callsOf('delete')).toEqual([]);
     expect(next.cluster.callsOf('apply')).toEqual([SERVICE]);
-    expect(next.cluster.callsOf('delete').map((r) => `${r.kind}/${r.name}`).sort()).toEqual(['ConfigMap/shop-d1', 'Deployment/shop-d1']);
+    expect(
+      next.cluster
+        .callsOf('delete')
+        .map((r) => `${r.kind}/${r.name}`)
+        .sort(),
+    ).toEqual(['ConfigMap/shop-d1', 'Deployment/shop-d1']);
 
     // Assess: the outcome and the cluster.
     expect(outcome.state).toBe('done');
@@ -155,7 +165,13 @@ describe('the state', () => {
   it('survives JSON at every stage, holds no secret and no manifest, and stays small', async () => {
     // Prepare: 500 ConfigMaps quoting a secret, and a blue/green spec.
     const names = Array.from({ length: 500 }, (_, i) => `config-${i}`);
-    const req = { ...deploymentOf('d2', 'nginx:1.28'), files: [{ name: 'many.yaml', content: configMaps(...names) }, { name: 'shop.yaml', content: blueGreen('nginx:1.28') }] };
+    const req = {
+      ...deploymentOf('d2', 'nginx:1.28'),
+      files: [
+        { name: 'many.yaml', content: configMaps(...names) },
+        { name: 'shop.yaml', content: blueGreen('nginx:1.28') },
+      ],
+    };
 
     // Act
     const applied = await applyStep(req, cluster, () => {});

@@ -19,8 +19,16 @@ const lifecycle: Lifecycle = {
 
 describe('lifecycle', () => {
   it('opens phases in order as earlier ones complete', () => {
-    expect(lifecycleProgress(lifecycle, new Set()).map((p) => [p.open, p.complete])).toEqual([[true, false], [false, false], [false, false]]);
-    expect(lifecycleProgress(lifecycle, new Set(['dev', 'test-b'])).map((p) => [p.open, p.complete])).toEqual([[true, true], [true, true], [true, false]]);
+    expect(lifecycleProgress(lifecycle, new Set()).map((p) => [p.open, p.complete])).toEqual([
+      [true, false],
+      [false, false],
+      [false, false],
+    ]);
+    expect(lifecycleProgress(lifecycle, new Set(['dev', 'test-b'])).map((p) => [p.open, p.complete])).toEqual([
+      [true, true],
+      [true, true],
+      [true, false],
+    ]);
   });
 
   it('refuses a promotion past an incomplete phase, saying which and how far', () => {
@@ -28,14 +36,23 @@ describe('lifecycle', () => {
     const decision = mayDeploy(lifecycle, new Set(['dev']), 'prod');
 
     // Assess
-    expect(decision).toEqual({ allowed: false, reason: 'environment prod is in phase 3 (Production) of lifecycle standard, which opens once phase 2 (Test) is complete: 0 of the 1 successful deployments it needs (test-a, test-b)' });
+    expect(decision).toEqual({
+      allowed: false,
+      reason: 'environment prod is in phase 3 (Production) of lifecycle standard, which opens once phase 2 (Test) is complete: 0 of the 1 successful deployments it needs (test-a, test-b)',
+    });
     expect(mayDeploy(lifecycle, new Set(['dev']), 'test-a')).toEqual({ allowed: true, phaseIndex: 1 });
     expect(mayDeploy(lifecycle, new Set(), 'staging')).toMatchObject({ allowed: false, reason: expect.stringContaining('environment staging is in no phase') });
   });
 });
 
 describe('channels', () => {
-  const channel: Channel = { name: 'stable', rules: [{ repository: 'registry/web', versionRange: '>=2.0.0 <3.0.0' }, { repository: 'registry/worker', tagPattern: 'main-[0-9a-f]{7}' }] };
+  const channel: Channel = {
+    name: 'stable',
+    rules: [
+      { repository: 'registry/web', versionRange: '>=2.0.0 <3.0.0' },
+      { repository: 'registry/worker', tagPattern: 'main-[0-9a-f]{7}' },
+    ],
+  };
 
   it('accepts tags by semver range, by pattern, and any tag for a repository without a rule', () => {
     expect(channelAccepts(channel, 'registry/web', '2.4.1')).toBe(true);
@@ -61,7 +78,11 @@ describe('channels', () => {
 
   it('names bad rules', () => {
     const bad: Channel = { name: 'x', rules: [{ repository: 'r', versionRange: 'not a range' }, { repository: 's', tagPattern: '(' }, { repository: 'r' }] };
-    expect(channelProblems(bad)).toEqual(['channel x rule 1 (r): versionRange is not a semver range', 'channel x rule 2 (s): tagPattern is not a regular expression', 'channel x rule 3 (r): a second rule for the same repository']);
+    expect(channelProblems(bad)).toEqual([
+      'channel x rule 1 (r): versionRange is not a semver range',
+      'channel x rule 2 (s): tagPattern is not a regular expression',
+      'channel x rule 3 (r): a second rule for the same repository',
+    ]);
   });
 });
 
@@ -70,7 +91,10 @@ describe('authorization', () => {
 
   it('scopes Deployer and Approver grants to their environments', () => {
     expect(decide(binding([{ role: 'Deployer', environments: ['dev'] }]), 'deploy', 'dev')).toEqual({ allowed: true, role: 'Deployer' });
-    expect(decide(binding([{ role: 'Deployer', environments: ['dev'] }]), 'deploy', 'prod')).toMatchObject({ allowed: false, reason: expect.stringContaining('deploy in environment prod needs one of Admin, ReleaseManager, Deployer') });
+    expect(decide(binding([{ role: 'Deployer', environments: ['dev'] }]), 'deploy', 'prod')).toMatchObject({
+      allowed: false,
+      reason: expect.stringContaining('deploy in environment prod needs one of Admin, ReleaseManager, Deployer'),
+    });
     expect(decide(binding([{ role: 'Approver' }]), 'approve', 'prod')).toMatchObject({ allowed: true });
   });
 

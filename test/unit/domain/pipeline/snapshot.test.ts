@@ -13,7 +13,10 @@ const MiB = 1024 * 1024;
 const DYNAMODB_ITEM_LIMIT = 400 * 1000;
 
 /** Random base64: the worst case for manifests, compressing to about 3/4. */
-const noise = (chars: number) => randomBytes(Math.ceil((chars * 3) / 4)).toString('base64').slice(0, chars);
+const noise = (chars: number) =>
+  randomBytes(Math.ceil((chars * 3) / 4))
+    .toString('base64')
+    .slice(0, chars);
 
 describe('encodeSnapshot / decodeSnapshot', () => {
   it('round-trips a small document in one chunk', () => {

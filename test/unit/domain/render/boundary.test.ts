@@ -14,7 +14,10 @@ describe('enforceBoundary', () => {
     const result = await enforceBoundary(objects, namespaced, discovery);
 
     // Assess
-    expect(result.map((o) => [o.object.metadata.namespace, o.redacted.metadata.namespace])).toEqual([['team-a', 'team-a'], ['team-a', 'team-a']]);
+    expect(result.map((o) => [o.object.metadata.namespace, o.redacted.metadata.namespace])).toEqual([
+      ['team-a', 'team-a'],
+      ['team-a', 'team-a'],
+    ]);
     expect(objects[0].object.metadata.namespace).toBeUndefined();
   });
 

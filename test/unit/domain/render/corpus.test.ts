@@ -9,21 +9,21 @@ import { describe, expect, it } from 'vitest';
 import { enforceBoundary } from '#domain/render/boundary.ts';
 import { applyPhases } from '#domain/render/order.ts';
 import { renderManifests } from '#domain/render/render.ts';
+import { CORPUS_DIR, loadCorpus } from './corpus/cases.ts';
 import { discovery, rejected, renderContext, variablesFrom } from './fixtures.ts';
-import { CORPUS_DIR, loadCorpus, type CorpusCase } from './corpus/cases.ts';
 
 const CORPUS = CORPUS_DIR;
 const NOT_MANIFESTS = new Set(['cases.json', 'cases.ts', 'README.md']);
 const MINIMUM_CASES = 25;
-
-type Case = CorpusCase;
 
 const cases = loadCorpus();
 const DEFAULT_TARGET = { name: 'corpus', namespace: 'team-a', admin: false };
 
 describe('bad-input corpus', () => {
   it('has a case for every file and a file for every case, and enough of them', () => {
-    const files = readdirSync(CORPUS).filter((file) => !NOT_MANIFESTS.has(file)).sort();
+    const files = readdirSync(CORPUS)
+      .filter((file) => !NOT_MANIFESTS.has(file))
+      .sort();
     expect(Object.keys(cases).sort()).toEqual(files);
     expect(files.length).toBeGreaterThanOrEqual(MINIMUM_CASES);
   });

@@ -4,7 +4,7 @@
  * bounds the search across the documents of a rendering.
  */
 import { describe, expect, it } from 'vitest';
-import { culpritProblems, type Check, type SearchBudget } from '#domain/render/culprits.ts';
+import { type Check, culpritProblems, type SearchBudget } from '#domain/render/culprits.ts';
 import { createPlanner, type DocumentPlan } from '#domain/render/substitute.ts';
 import { variablesFrom } from './fixtures.ts';
 
@@ -41,7 +41,9 @@ describe('culpritProblems', () => {
     const problems = culpritProblems(plan, check, () => HINT, { ...UNLIMITED });
 
     // Assess
-    expect(problems).toEqual([{ source: { file: 'f.yaml', document: 1, line: 42 }, message: 'the value of #{V41} (line 42) breaks it; a variable fills one value and cannot change the structure of a manifest: quote it' }]);
+    expect(problems).toEqual([
+      { source: { file: 'f.yaml', document: 1, line: 42 }, message: 'the value of #{V41} (line 42) breaks it; a variable fills one value and cannot change the structure of a manifest: quote it' },
+    ]);
     expect(calls()).toBeLessThanOrEqual(2 * Math.log2(names.length));
   });
 
@@ -71,7 +73,12 @@ describe('culpritProblems', () => {
 
   it('says a sensitive value is at fault without showing it', () => {
     const plan = planOf('a: #{Secret}', { Secret: 'hunter2' }, ['Secret']);
-    const problems = culpritProblems(plan, () => 'breaks it', () => HINT, { ...UNLIMITED });
+    const problems = culpritProblems(
+      plan,
+      () => 'breaks it',
+      () => HINT,
+      { ...UNLIMITED },
+    );
     expect(problems[0].message).toBe(
       'the value of sensitive variable Secret (line 1) makes this document invalid (the text is not shown, to keep the value secret): it breaks it; a variable fills one value and cannot change the structure of a manifest: quote it',
     );

@@ -74,7 +74,7 @@ describe('substituteImages', () => {
     ['REPO=NEWREPO:TAG (a private mirror)', { nginx: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/mirror/nginx:1.27' }, '123456789012.dkr.ecr.eu-west-1.amazonaws.com/mirror/nginx:1.27'],
     ['REPO=NEWREPO@DIGEST', { 'docker.io/nginx': `mirror.example.com/nginx@${DIGEST}` }, `mirror.example.com/nginx@${DIGEST}`],
     ['REPO=NEWREPO:TAG on Docker Hub', { nginx: 'nginx:1.28' }, 'nginx:1.28'],
-    ['REPO=NEWREPO without a version (keeps the container\'s tag)', { nginx: 'mirror.example.com:5000/nginx' }, 'mirror.example.com:5000/nginx:1.25'],
+    ["REPO=NEWREPO without a version (keeps the container's tag)", { nginx: 'mirror.example.com:5000/nginx' }, 'mirror.example.com:5000/nginx:1.25'],
   ])('rewrites the whole reference for %s', (_form, images, expected) => {
     // Prepare: the Docker Hub spellings all name one repository.
     const objects = ['nginx:1.25', 'docker.io/nginx:1.25', 'docker.io/library/nginx:1.25'].map((image) => rendered(workloads(image)[0]));

@@ -16,21 +16,17 @@ function render(name: string, content: string, values: Record<string, string> = 
 }
 
 describe('strictJsonProblem', () => {
-  it.each([
-    '{}',
-    '[]',
-    ' \n\t{"a": [1, -2.5e+3, 0, true, false, null, "x\\n\\u00e9\\"\\/"], "b": {"c": {}}}\r\n',
-    '"just a string"',
-    '0',
-    '{"a": 1, "A": 2, "\\u0061b": 3}',
-  ])('accepts %j, as JSON.parse does', (text) => {
-    // Act
-    const problem = strictJsonProblem(text);
+  it.each(['{}', '[]', ' \n\t{"a": [1, -2.5e+3, 0, true, false, null, "x\\n\\u00e9\\"\\/"], "b": {"c": {}}}\r\n', '"just a string"', '0', '{"a": 1, "A": 2, "\\u0061b": 3}'])(
+    'accepts %j, as JSON.parse does',
+    (text) => {
+      // Act
+      const problem = strictJsonProblem(text);
 
-    // Assess
-    expect(problem).toBeUndefined();
-    expect(() => JSON.parse(text)).not.toThrow();
-  });
+      // Assess
+      expect(problem).toBeUndefined();
+      expect(() => JSON.parse(text)).not.toThrow();
+    },
+  );
 
   it.each([
     ['a trailing comma in an object', '{"a": 1,}', 7, 'trailing comma'],
@@ -125,12 +121,17 @@ describe('.json files', () => {
 
     // Assess
     expect(error.message).not.toContain(SECRET);
-    expect(error.message).toContain('cfg.json: document 1, line 5: the value of sensitive variable DbPassword (line 5) makes this document invalid (the text is not shown, to keep the value secret): it is not valid JSON there');
+    expect(error.message).toContain(
+      'cfg.json: document 1, line 5: the value of sensitive variable DbPassword (line 5) makes this document invalid (the text is not shown, to keep the value secret): it is not valid JSON there',
+    );
   });
 
   it('redacts a sensitive value in a JSON file', () => {
     const { objects } = render('cfg.json', configMap('{"password": "#{DbPassword}", "port": #{Port}}'), { DbPassword: SECRET, Port: '5432' }, ['DbPassword', 'Port']);
-    expect([objects[0].object.data, objects[0].redacted.data]).toEqual([{ password: SECRET, port: 5432 }, { password: '***', port: '***' }]);
+    expect([objects[0].object.data, objects[0].redacted.data]).toEqual([
+      { password: SECRET, port: 5432 },
+      { password: '***', port: '***' },
+    ]);
   });
 
   it('reads "<<" as an ordinary key in JSON, not as a YAML merge', () => {

@@ -50,9 +50,7 @@ describe('applyPhases', () => {
 
     // Assess
     expect(error).toBeInstanceOf(InvalidManifestError);
-    expect(error.message).toBe(
-      'two.yaml: document 3, line 12: duplicate object: Deployment/web (two.yaml, document 3, line 12) is also defined at Deployment/web (one.yaml, document 1, line 1)',
-    );
+    expect(error.message).toBe('two.yaml: document 3, line 12: duplicate object: Deployment/web (two.yaml, document 3, line 12) is also defined at Deployment/web (one.yaml, document 1, line 1)');
   });
 
   it('accepts the same name in different namespaces, kinds or groups', () => {

@@ -12,7 +12,12 @@ describe('splitDocuments', () => {
     const documents = splitDocuments('a: 1\n---\nb: 2\n--- # comment\n\n---\nc: |\n  ---inside\n');
 
     // Assess
-    expect(documents.map(({ document, line }) => [document, line])).toEqual([[1, 1], [2, 3], [3, 5], [4, 7]]);
+    expect(documents.map(({ document, line }) => [document, line])).toEqual([
+      [1, 1],
+      [2, 3],
+      [3, 5],
+      [4, 7],
+    ]);
     expect(documents[3].text).toBe('c: |\n  ---inside\n');
   });
 
@@ -76,11 +81,7 @@ describe('parseManifests', () => {
     const objects = parseManifests('list.yaml', content);
 
     // Assess
-    expect(objects.map((o) => `${o.object.kind}/${o.object.metadata.name}@${o.source.document}:${o.source.line}`)).toEqual([
-      'ConfigMap/a@1:4',
-      'Secret/b@1:7',
-      'ConfigMap/c@2:11',
-    ]);
+    expect(objects.map((o) => `${o.object.kind}/${o.object.metadata.name}@${o.source.document}:${o.source.line}`)).toEqual(['ConfigMap/a@1:4', 'Secret/b@1:7', 'ConfigMap/c@2:11']);
   });
 
   it('keeps a custom *List kind without items as an ordinary object', () => {
@@ -105,10 +106,18 @@ describe('parseManifests', () => {
     ['missing metadata', 'apiVersion: v1\nkind: ConfigMap\n', 'f.yaml: document 1, line 1: missing metadata.name'],
     ['metadata not a mapping', 'apiVersion: v1\nkind: ConfigMap\nmetadata: web\n', 'f.yaml: document 1, line 1: metadata must be a mapping, found a string'],
     ['a number as name', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: 12}\n', 'f.yaml: document 1, line 1: metadata.name must be a string, found a number'],
-    ['generateName only', 'apiVersion: batch/v1\nkind: Job\nmetadata: {generateName: migrate-}\n', 'f.yaml: document 1, line 1: missing metadata.name (generateName is not supported: server-side apply needs a fixed name)'],
+    [
+      'generateName only',
+      'apiVersion: batch/v1\nkind: Job\nmetadata: {generateName: migrate-}\n',
+      'f.yaml: document 1, line 1: missing metadata.name (generateName is not supported: server-side apply needs a fixed name)',
+    ],
     ['a List without items', 'apiVersion: v1\nkind: List\nmetadata: {}\n', 'f.yaml: document 1, line 1: List has no items array'],
     ['a List with items not an array', 'apiVersion: v1\nkind: List\nitems: {a: 1}\n', 'f.yaml: document 1, line 1: List has no items array'],
-    ['a List item that is not a mapping', 'apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: a}\n  - oops\n', 'f.yaml: document 1, line 7: List item 2: not a mapping (found a string)'],
+    [
+      'a List item that is not a mapping',
+      'apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: a}\n  - oops\n',
+      'f.yaml: document 1, line 7: List item 2: not a mapping (found a string)',
+    ],
     ['a List item without kind', 'apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    metadata: {name: a}\n', 'f.yaml: document 1, line 4: List item 1: missing kind'],
     ['an unresolved alias', `${configMap('a')}data: {a: *nowhere}\n`, 'f.yaml: document 1, line 1: invalid YAML: Unresolved alias'],
     ['content after a document end marker', `${configMap('a')}...\n${configMap('b')}`, 'f.yaml: document 1, line 6: a document end marker "..." is followed by more content'],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AmbiguousVariableError, InvalidManifestError, MissingVariablesError } from '#domain/errors.ts';
-import { renderManifests, type RenderInput } from '#domain/render/render.ts';
+import { type RenderInput, renderManifests } from '#domain/render/render.ts';
 import { renderContext, thrown, variablesFrom } from './fixtures.ts';
 
 const SECRET = 'Tr0ub4dor&3-zebra';
@@ -117,7 +117,16 @@ describe('renderManifests', () => {
 
   it('refuses an ambiguous variable that a manifest uses', () => {
     // Prepare
-    const variables = [{ name: 'Replicas', values: [{ value: '2', scope: { environments: ['Production'] } }, { value: '4', scope: { environments: ['Production'] } }] }, ...variablesFrom({ DbPassword: SECRET }, ['DbPassword'])];
+    const variables = [
+      {
+        name: 'Replicas',
+        values: [
+          { value: '2', scope: { environments: ['Production'] } },
+          { value: '4', scope: { environments: ['Production'] } },
+        ],
+      },
+      ...variablesFrom({ DbPassword: SECRET }, ['DbPassword']),
+    ];
 
     // Act
     const error = thrown(() => renderManifests(input({ variables })));
@@ -175,7 +184,13 @@ describe('renderManifests', () => {
     ['empty documents', [{ name: 'nulls.yaml', content: '~\n---\nnull\n---\n\n' }]],
     ['an empty List', [{ name: 'list.yaml', content: 'apiVersion: v1\nkind: List\nitems: []\n' }]],
     ['a blank JSON file', [{ name: 'blank.json', content: ' \n' }]],
-    ['several empty files', [{ name: 'a.yaml', content: '' }, { name: 'b.yml', content: '# b\n' }]],
+    [
+      'several empty files',
+      [
+        { name: 'a.yaml', content: '' },
+        { name: 'b.yml', content: '# b\n' },
+      ],
+    ],
   ])('refuses %s: no objects to apply, naming the files', (_title, files) => {
     // Act
     const error = thrown(() => renderManifests(input({ files, variables: [] })));
@@ -199,7 +214,10 @@ describe('renderManifests', () => {
 
   it('refuses the same object in two files, counting a missing namespace as the target namespace', () => {
     const cm = (namespace: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: same\n${namespace}`;
-    const files = [{ name: 'a.yaml', content: cm('') }, { name: 'b.yaml', content: cm('  namespace: team-a\n') }];
+    const files = [
+      { name: 'a.yaml', content: cm('') },
+      { name: 'b.yaml', content: cm('  namespace: team-a\n') },
+    ];
     const error = thrown(() => renderManifests(input({ files, variables: [] })));
     expect(error.message).toContain('b.yaml: document 1, line 1: duplicate object: ConfigMap/same (b.yaml, document 1, line 1) is also defined at ConfigMap/same (a.yaml, document 1, line 1)');
   });

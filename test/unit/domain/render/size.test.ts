@@ -6,7 +6,7 @@ import { constants } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { InvalidManifestError } from '#domain/errors.ts';
 import { formatBytes, MAX_DOCUMENT_BYTES, MAX_INPUT_BYTES, MAX_OBJECT_BYTES, MAX_REFERENCES_PER_DOCUMENT } from '#domain/render/limits.ts';
-import { renderManifests, type ManifestFile } from '#domain/render/render.ts';
+import { type ManifestFile, renderManifests } from '#domain/render/render.ts';
 import { jsonLargerThan } from '#domain/render/size.ts';
 import { renderContext, thrown, variablesFrom } from './fixtures.ts';
 
@@ -99,13 +99,18 @@ describe('rendered size', () => {
     // Assess
     expect(error.problems).toHaveLength(1);
     expect(error.message).not.toContain('NotDefined');
-    expect(error.message).toBe(`refs.yaml: document 1, line ${6 + MAX_REFERENCES_PER_DOCUMENT / perLine}: this document holds more than ${MAX_REFERENCES_PER_DOCUMENT} "#{...}" expressions, the limit for one document`);
+    expect(error.message).toBe(
+      `refs.yaml: document 1, line ${6 + MAX_REFERENCES_PER_DOCUMENT / perLine}: this document holds more than ${MAX_REFERENCES_PER_DOCUMENT} "#{...}" expressions, the limit for one document`,
+    );
   });
 
   it('refuses files larger than the limit together before splitting them', () => {
     // Prepare
     const half = `# ${'z'.repeat(MAX_INPUT_BYTES / 2)}\n`;
-    const files = [{ name: 'a.yaml', content: half }, { name: 'b.yaml', content: half }];
+    const files = [
+      { name: 'a.yaml', content: half },
+      { name: 'b.yaml', content: half },
+    ];
 
     // Act
     const error = thrown(() => render(files, {}));
@@ -145,7 +150,8 @@ describe('object size', () => {
 
   it('names the List item that is too large', () => {
     // Prepare
-    const item = (name: string, count: number) => `  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: ${name}}\n    data: {${Array.from({ length: count }, (_, index) => `k${index}: "#{Big}"`).join(', ')}}`;
+    const item = (name: string, count: number) =>
+      `  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: ${name}}\n    data: {${Array.from({ length: count }, (_, index) => `k${index}: "#{Big}"`).join(', ')}}`;
     const content = `apiVersion: v1\nkind: List\nitems:\n${item('small', 1)}\n${item('large', 16)}\n`;
 
     // Act

@@ -6,11 +6,11 @@ import {
   redactedValue,
   redactionMarker,
   redactMarkers,
+  type SubstitutionProblems,
   showUses,
   skeletonValue,
   useMarker,
   usesIn,
-  type SubstitutionProblems,
 } from '#domain/render/substitute.ts';
 import type { VariableLookup } from '#domain/render/variables.ts';
 

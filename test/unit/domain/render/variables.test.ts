@@ -64,13 +64,15 @@ describe('resolveValue precedence', () => {
     // Assess
     expect(error).toBeInstanceOf(AmbiguousVariableError);
     expect(error.name).toBe('AmbiguousVariableError');
-    expect(error.message).toBe(
-      'variable "Replicas" has 2 equally specific values for this deployment: environment Production and environment Production, Staging',
-    );
+    expect(error.message).toBe('variable "Replicas" has 2 equally specific values for this deployment: environment Production and environment Production, Staging');
   });
 
   it('is not ambiguous when a tie sits below the winner', () => {
-    const values: VariableValue[] = [{ value: 'a', scope: { environments: ['Production'] } }, { value: 'b', scope: { environments: ['Production'] } }, { value: 'c', scope: { targets: ['eu-web'] } }];
+    const values: VariableValue[] = [
+      { value: 'a', scope: { environments: ['Production'] } },
+      { value: 'b', scope: { environments: ['Production'] } },
+      { value: 'c', scope: { targets: ['eu-web'] } },
+    ];
     expect(resolveValue('Name', values, context)?.value).toBe('c');
   });
 

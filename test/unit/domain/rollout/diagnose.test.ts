@@ -25,9 +25,7 @@ describe('diagnose', () => {
       pod('web-new-a', { ready: false, containers: [waiting('web', 'CrashLoopBackOff', 'back-off 20s restarting failed container', 2, lastState)] }),
       pod('web-new-b', { ready: false, containers: [waiting('web', 'CrashLoopBackOff', 'back-off 40s restarting failed container', 4, lastState)] }),
     ];
-    expect(diagnose(stuck, pods, replicaSets)?.summary).toBe(
-      'pod web-new-b container web: CrashLoopBackOff: back-off 40s restarting failed container (restarts: 4; last exit: Error, exit code 1)',
-    );
+    expect(diagnose(stuck, pods, replicaSets)?.summary).toBe('pod web-new-b container web: CrashLoopBackOff: back-off 40s restarting failed container (restarts: 4; last exit: Error, exit code 1)');
   });
 
   it('prefers a failing container over an unready one, worst first', () => {
@@ -52,7 +50,12 @@ describe('diagnose', () => {
   });
 
   it('reports an unschedulable pod with the scheduler message', () => {
-    const pending = pod('web-new-a', { phase: 'Pending', ready: false, containers: [], status: { conditions: [condition('PodScheduled', 'False', 'Unschedulable', '0/3 nodes are available: 3 Insufficient cpu.')] } });
+    const pending = pod('web-new-a', {
+      phase: 'Pending',
+      ready: false,
+      containers: [],
+      status: { conditions: [condition('PodScheduled', 'False', 'Unschedulable', '0/3 nodes are available: 3 Insufficient cpu.')] },
+    });
     expect(diagnose(stuck, [pending], replicaSets)?.summary).toBe('pod web-new-a: Unschedulable: 0/3 nodes are available: 3 Insufficient cpu.');
   });
 

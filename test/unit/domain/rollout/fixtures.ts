@@ -45,7 +45,10 @@ export function replicaSet(name: string, revision: string, status: Record<string
 export type ContainerState = Record<string, unknown>;
 
 /** A pod owned by ReplicaSet `owner`, Running and Ready unless the caller says otherwise. */
-export function pod(name: string, options: { owner?: string; phase?: string; ready?: boolean; restartPolicy?: string; containers?: ContainerState[]; init?: ContainerState[]; status?: Record<string, unknown> } = {}): Manifest {
+export function pod(
+  name: string,
+  options: { owner?: string; phase?: string; ready?: boolean; restartPolicy?: string; containers?: ContainerState[]; init?: ContainerState[]; status?: Record<string, unknown> } = {},
+): Manifest {
   const ready = options.ready ?? true;
   const owner = options.owner ?? 'web-new';
   return {

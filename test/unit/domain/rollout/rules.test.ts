@@ -62,10 +62,16 @@ describe('healthOf: Deployment', () => {
 
 describe('healthOf: StatefulSet', () => {
   const sts = (spec: Record<string, unknown> = {}, status: Record<string, unknown> = {}, generation = 1) =>
-    live('apps/v1', 'StatefulSet', 'db', {
-      spec: { replicas: 3, updateStrategy: { type: 'RollingUpdate' }, ...spec },
-      status: { observedGeneration: 1, replicas: 3, readyReplicas: 3, updatedReplicas: 3, currentRevision: 'db-2', updateRevision: 'db-2', ...status },
-    }, { generation });
+    live(
+      'apps/v1',
+      'StatefulSet',
+      'db',
+      {
+        spec: { replicas: 3, updateStrategy: { type: 'RollingUpdate' }, ...spec },
+        status: { observedGeneration: 1, replicas: 3, readyReplicas: 3, updatedReplicas: 3, currentRevision: 'db-2', updateRevision: 'db-2', ...status },
+      },
+      { generation },
+    );
 
   it('is Healthy when ready and on the update revision', () => expect(healthOf(sts()).status).toBe('Healthy'));
   it('is Progressing (never Degraded) while pods move to the new revision', () => {
@@ -178,7 +184,8 @@ describe('healthOf: PersistentVolumeClaim', () => {
   const pvc = (phase?: string) => live('v1', 'PersistentVolumeClaim', 'data', { spec: {}, status: phase ? { phase } : {} });
   it('is Healthy when Bound', () => expect(healthOf(pvc('Bound')).status).toBe('Healthy'));
   it('is Progressing when Pending', () => expect(healthOf(pvc('Pending')).status).toBe('Progressing'));
-  it('is Degraded when Lost', () => expect(healthOf(pvc('Lost'))).toMatchObject({ status: 'Degraded', reason: 'Lost', message: 'PersistentVolumeClaim/data: Lost: the bound PersistentVolume no longer exists' }));
+  it('is Degraded when Lost', () =>
+    expect(healthOf(pvc('Lost'))).toMatchObject({ status: 'Degraded', reason: 'Lost', message: 'PersistentVolumeClaim/data: Lost: the bound PersistentVolume no longer exists' }));
 });
 
 describe('healthOf: CustomResourceDefinition', () => {

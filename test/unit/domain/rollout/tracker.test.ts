@@ -43,7 +43,13 @@ describe('RolloutTracker', () => {
     expect(tracker.evaluate(at(10)).objects[0]?.status).toBe('Healthy');
 
     // An autoscaler scales up (generation 3) and the new pods never become available.
-    tracker.update(deployment({ replicas: 6 }, { observedGeneration: 3, replicas: 6, updatedReplicas: 6, availableReplicas: 3, conditions: [condition('Progressing', 'False', 'ProgressDeadlineExceeded', 'timed out')] }, { generation: 3 }));
+    tracker.update(
+      deployment(
+        { replicas: 6 },
+        { observedGeneration: 3, replicas: 6, updatedReplicas: 6, availableReplicas: 3, conditions: [condition('Progressing', 'False', 'ProgressDeadlineExceeded', 'timed out')] },
+        { generation: 3 },
+      ),
+    );
     const result = tracker.evaluate(at(20));
     expect(result.state).toBe('progressing');
     expect(result.objects[0]).toMatchObject({ status: 'Healthy', reason: 'RolloutDone' });
@@ -53,7 +59,13 @@ describe('RolloutTracker', () => {
     const tracker = new RolloutTracker([WEB], { timeoutMs: 300_000, now: T0 });
     tracker.update(deployment());
     tracker.evaluate(at(1));
-    tracker.update(deployment({}, { observedGeneration: 3, conditions: [condition('Progressing', 'False', 'ProgressDeadlineExceeded', 'timed out')] }, { generation: 3, annotations: { 'deployment.kubernetes.io/revision': '3' } }));
+    tracker.update(
+      deployment(
+        {},
+        { observedGeneration: 3, conditions: [condition('Progressing', 'False', 'ProgressDeadlineExceeded', 'timed out')] },
+        { generation: 3, annotations: { 'deployment.kubernetes.io/revision': '3' } },
+      ),
+    );
     expect(tracker.evaluate(at(2)).state).toBe('failed');
   });
 
@@ -131,9 +143,21 @@ describe('RolloutTracker', () => {
 
       // Act: a new tracker sees the Deployment scaled (new generation, same revision) and stuck.
       const later = RolloutTracker.restore(memory, { timeoutMs: 300_000, now: T0 });
-      later.update(deployment({ replicas: 6 }, { observedGeneration: 3, replicas: 6, updatedReplicas: 6, availableReplicas: 3, conditions: [condition('Progressing', 'False', 'ProgressDeadlineExceeded', 'timed out')] }, { generation: 3 }));
+      later.update(
+        deployment(
+          { replicas: 6 },
+          { observedGeneration: 3, replicas: 6, updatedReplicas: 6, availableReplicas: 3, conditions: [condition('Progressing', 'False', 'ProgressDeadlineExceeded', 'timed out')] },
+          { generation: 3 },
+        ),
+      );
       const fresh = new RolloutTracker([WEB, CONFIG], { timeoutMs: 300_000, now: T0 });
-      fresh.update(deployment({ replicas: 6 }, { observedGeneration: 3, replicas: 6, updatedReplicas: 6, availableReplicas: 3, conditions: [condition('Progressing', 'False', 'ProgressDeadlineExceeded', 'timed out')] }, { generation: 3 }));
+      fresh.update(
+        deployment(
+          { replicas: 6 },
+          { observedGeneration: 3, replicas: 6, updatedReplicas: 6, availableReplicas: 3, conditions: [condition('Progressing', 'False', 'ProgressDeadlineExceeded', 'timed out')] },
+          { generation: 3 },
+        ),
+      );
 
       // Assess
       expect(memory).toEqual([{ ref: WEB, latched: 'revision:2' }, { ref: CONFIG }]);
@@ -160,7 +184,7 @@ describe('RolloutTracker', () => {
       expect(later.evaluate(at(76)).failure?.reason).toBe('ProgressDeadlineExceeded');
     });
 
-    it('says when the verdict could next change by itself: a silent Deployment\'s deadline, else the step\'s', () => {
+    it("says when the verdict could next change by itself: a silent Deployment's deadline, else the step's", () => {
       // Prepare
       const tracker = new RolloutTracker([WEB], { timeoutMs: 600_000, now: T0 });
       tracker.update(deployment({ progressDeadlineSeconds: 60 }, { availableReplicas: 1 }));

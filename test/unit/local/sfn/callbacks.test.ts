@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TokenInbox, runnerWith } from './fake-lambda.ts';
+import { runnerWith, TokenInbox } from './fake-lambda.ts';
 
 const DEPLOYMENT = { deploymentId: 'dep-7', timeoutSeconds: 86_400 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UnsupportedReferenceError, engineReferences, handlerReferences, rewriteExpression } from '../../../../local/aws/sfn/context-paths.ts';
+import { engineReferences, handlerReferences, rewriteExpression, UnsupportedReferenceError } from '../../../../local/aws/sfn/context-paths.ts';
 import { compileDefinition } from '../../../../local/aws/sfn/definition.ts';
 import { errorMatches, retryDelay } from '../../../../local/aws/sfn/handlers.ts';
 import { lambdaFunctionName } from '../../../../local/aws/sfn/index.ts';

@@ -4,7 +4,7 @@
  * and an inbox for task tokens that callback functions receive.
  */
 import { readFileSync } from 'node:fs';
-import { ExecutionRunner, lambdaFunctionName, type JsonValue, type LambdaInvoker } from '../../../../local/aws/sfn/index.ts';
+import { ExecutionRunner, type JsonValue, type LambdaInvoker, lambdaFunctionName } from '../../../../local/aws/sfn/index.ts';
 
 export type FakeFunction = (payload: any) => unknown;
 

@@ -53,7 +53,12 @@ describe('nested executions (states:startExecution.sync:2)', () => {
     // Assess
     expect(runner.describe(executionArn).status).toBe('ABORTED');
     expect(child.status).toBe('ABORTED');
-    expect(runner.history(child.executionArn).slice(-2).map((e) => e.type)).toEqual(['WaitStateAborted', 'ExecutionAborted']);
+    expect(
+      runner
+        .history(child.executionArn)
+        .slice(-2)
+        .map((e) => e.type),
+    ).toEqual(['WaitStateAborted', 'ExecutionAborted']);
   });
 
   it('fail with the StartExecution error, prefixed as Step Functions does, for an unknown state machine', async () => {
@@ -117,7 +122,12 @@ describe('Map', () => {
     for (const resolve of release) resolve();
 
     // Assess
-    expect(runner.history(executionArn).slice(-4).map((e) => e.type)).toEqual(['TaskStateAborted', 'TaskStateAborted', 'MapStateAborted', 'ExecutionAborted']);
+    expect(
+      runner
+        .history(executionArn)
+        .slice(-4)
+        .map((e) => e.type),
+    ).toEqual(['TaskStateAborted', 'TaskStateAborted', 'MapStateAborted', 'ExecutionAborted']);
     expect(runner.describe(executionArn).status).toBe('ABORTED');
   });
 });

@@ -7,10 +7,7 @@ const RELEASE = { release: { id: 'rel-1', version: '1.4.0' } };
 describe('Lambda task chain', () => {
   it('passes each result on, calling functions by name and by ARN through the invoker', async () => {
     // Prepare
-    const { runner, lambda, arn } = runnerWith(
-      { validate: (p) => ({ ok: true, version: p.release.version }), enrich: (p) => ({ ...p, enriched: true }) },
-      ['lambda-chain'],
-    );
+    const { runner, lambda, arn } = runnerWith({ validate: (p) => ({ ok: true, version: p.release.version }), enrich: (p) => ({ ...p, enriched: true }) }, ['lambda-chain']);
 
     // Act
     const { executionArn } = await runner.start(arn['lambda-chain']!, JSON.stringify(RELEASE), 'chain-1');
@@ -87,10 +84,9 @@ describe('Retry and Catch', () => {
   it('catches a terminal error into the failure path, which records it and fails', async () => {
     // Prepare
     const recorded: any[] = [];
-    const { runner, lambda, arn } = runnerWith(
-      { apply: () => Promise.reject(functionError('ManifestRejectedError', 'Deployment.apps "web" is invalid')), 'record-failure': (p) => recorded.push(p) },
-      ['retry-catch'],
-    );
+    const { runner, lambda, arn } = runnerWith({ apply: () => Promise.reject(functionError('ManifestRejectedError', 'Deployment.apps "web" is invalid')), 'record-failure': (p) => recorded.push(p) }, [
+      'retry-catch',
+    ]);
 
     // Act
     const { executionArn } = await runner.start(arn['retry-catch']!, JSON.stringify({ target: 'web' }));

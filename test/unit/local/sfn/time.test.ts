@@ -107,6 +107,11 @@ describe('execution TimeoutSeconds', () => {
 
     // Assess
     expect(result).toMatchObject({ status: 'TIMED_OUT', error: 'States.Timeout' });
-    expect(runner.history(executionArn).slice(-2).map((e) => e.type)).toEqual(['WaitStateAborted', 'ExecutionTimedOut']);
+    expect(
+      runner
+        .history(executionArn)
+        .slice(-2)
+        .map((e) => e.type),
+    ).toEqual(['WaitStateAborted', 'ExecutionTimedOut']);
   });
 });

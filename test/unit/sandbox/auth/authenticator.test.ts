@@ -3,12 +3,12 @@ import { createServer, request, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../../../local/sandbox/types.ts';
-import { Authenticator, bearerToken, type AuthenticationRequest } from '../../../../local/sandbox/auth/authenticator.ts';
+import { type AuthenticationRequest, Authenticator, bearerToken } from '../../../../local/sandbox/auth/authenticator.ts';
 import { BasicUsers } from '../../../../local/sandbox/auth/basic.ts';
 import { createEksToken } from '../../../../local/sandbox/auth/eks.ts';
 import { createCertificateAuthority, createClientCertificate, createPki } from '../../../../local/sandbox/auth/pki.ts';
 import { ServiceAccountTokenIssuer, type ServiceAccountTokenLookups } from '../../../../local/sandbox/auth/tokens.ts';
+import type { KubeObject } from '../../../../local/sandbox/types.ts';
 
 const pki = createPki();
 const issuer = new ServiceAccountTokenIssuer({ signingKeyPem: pki.serviceAccountKey.privateKeyPem });
@@ -118,18 +118,15 @@ describe('over real TLS (loopback)', () => {
   let port: number;
 
   beforeAll(async () => {
-    server = createServer(
-      { key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: false },
-      async (r, res) => {
-        const socket = r.socket as TLSSocket;
-        const result = await auth.authenticate({
-          authorization: r.headers.authorization,
-          peerCertificate: socket.getPeerCertificate(),
-          peerAuthorized: socket.authorized,
-        });
-        res.end(JSON.stringify(result));
-      },
-    );
+    server = createServer({ key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: false }, async (r, res) => {
+      const socket = r.socket as TLSSocket;
+      const result = await auth.authenticate({
+        authorization: r.headers.authorization,
+        peerCertificate: socket.getPeerCertificate(),
+        peerAuthorized: socket.authorized,
+      });
+      res.end(JSON.stringify(result));
+    });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     port = (server.address() as AddressInfo).port;
@@ -139,14 +136,11 @@ describe('over real TLS (loopback)', () => {
 
   function call(options: { cert?: string; key?: string; host?: string }): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const r = request(
-        { host: options.host ?? '127.0.0.1', servername: 'localhost', port, path: '/', ca: pki.ca.certPem, cert: options.cert, key: options.key },
-        (res) => {
-          let body = '';
-          res.on('data', (c) => (body += c));
-          res.on('end', () => resolve(JSON.parse(body)));
-        },
-      );
+      const r = request({ host: options.host ?? '127.0.0.1', servername: 'localhost', port, path: '/', ca: pki.ca.certPem, cert: options.cert, key: options.key }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve(JSON.parse(body)));
+      });
       r.on('error', reject);
       r.end();
     });

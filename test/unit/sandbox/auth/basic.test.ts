@@ -20,7 +20,13 @@ describe('BasicUsers', () => {
   });
 
   it('refuses duplicate or empty user names', () => {
-    expect(() => new BasicUsers([{ username: 'a', password: 'x' }, { username: 'a', password: 'y' }])).toThrow(AuthConfigError);
+    expect(
+      () =>
+        new BasicUsers([
+          { username: 'a', password: 'x' },
+          { username: 'a', password: 'y' },
+        ]),
+    ).toThrow(AuthConfigError);
     expect(() => new BasicUsers([{ username: '', password: 'x' }])).toThrow(AuthConfigError);
   });
 });

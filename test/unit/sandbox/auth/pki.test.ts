@@ -1,17 +1,10 @@
-import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PkiError } from '../../../../local/sandbox/auth/errors.ts';
-import {
-  CA_COMMON_NAME,
-  createCertificateAuthority,
-  createClientCertificate,
-  createPki,
-  createServerCertificate,
-  loadOrCreatePki,
-} from '../../../../local/sandbox/auth/pki.ts';
+import { CA_COMMON_NAME, createCertificateAuthority, createClientCertificate, createPki, createServerCertificate, loadOrCreatePki } from '../../../../local/sandbox/auth/pki.ts';
 
 const pki = createPki();
 const ca = new X509Certificate(pki.ca.certPem);

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject, RequestAttributes, UserInfo } from '../../../../local/sandbox/types.ts';
 import {
   authorize,
   bootstrapRbac,
@@ -7,10 +6,11 @@ import {
   forbiddenMessage,
   forbiddenStatus,
   matchesLabelSelector,
-  rulesFor,
   type PolicyRule,
   type RbacSource,
+  rulesFor,
 } from '../../../../local/sandbox/auth/rbac.ts';
+import type { KubeObject, RequestAttributes, UserInfo } from '../../../../local/sandbox/types.ts';
 
 const RBAC = 'rbac.authorization.k8s.io/v1';
 
@@ -114,9 +114,7 @@ describe('authorize', () => {
   });
 
   it('matches ServiceAccount subjects with an explicit namespace in ClusterRoleBindings only for that namespace', () => {
-    const s = source([
-      binding('ClusterRoleBinding', 'sa-view', { kind: 'ClusterRole', name: 'view' }, [{ kind: 'ServiceAccount', name: 'deployer', namespace: 'team-a' }]),
-    ]);
+    const s = source([binding('ClusterRoleBinding', 'sa-view', { kind: 'ClusterRole', name: 'view' }, [{ kind: 'ServiceAccount', name: 'deployer', namespace: 'team-a' }])]);
     expect(authorize(res(deployer, 'list', '', 'pods', 'team-x'), s).allowed).toBe(true);
     const other = { ...deployer, username: 'system:serviceaccount:team-b:deployer' };
     expect(authorize(res(other, 'list', '', 'pods', 'team-x'), s).allowed).toBe(false);
@@ -126,9 +124,7 @@ describe('authorize', () => {
     expect(authorize(res(deployer, 'get', 'apps', 'deployments', 'team-a', 'web'), world).reason).toBe(
       'RBAC: allowed by RoleBinding "deployer/team-a" of Role "deployer" to ServiceAccount "deployer/team-a"',
     );
-    expect(authorize(res(alice, 'patch', 'apps', 'deployments', 'x', 'y', 'scale'), world).reason).toBe(
-      'RBAC: allowed by ClusterRoleBinding "alice-scaler" of ClusterRole "scaler" to User "alice"',
-    );
+    expect(authorize(res(alice, 'patch', 'apps', 'deployments', 'x', 'y', 'scale'), world).reason).toBe('RBAC: allowed by ClusterRoleBinding "alice-scaler" of ClusterRole "scaler" to User "alice"');
     expect(authorize(res(deployer, 'delete', 'apps', 'deployments', 'team-a', 'web'), world)).toEqual({ allowed: false, reason: '' });
     expect(authorize(res(alice, 'get', '', 'pods', 'team-b', 'p'), world)).toEqual({
       allowed: false,
@@ -192,12 +188,8 @@ describe('forbiddenMessage', () => {
     expect(forbiddenMessage(res(deployer, 'list', 'apps', 'deployments', 'team-a'))).toBe(
       'deployments.apps is forbidden: User "system:serviceaccount:team-a:deployer" cannot list resource "deployments" in API group "apps" in the namespace "team-a"',
     );
-    expect(forbiddenMessage(res(alice, 'list', '', 'nodes'))).toBe(
-      'nodes is forbidden: User "alice" cannot list resource "nodes" in API group "" at the cluster scope',
-    );
-    expect(forbiddenMessage(res(alice, 'get', '', 'pods', 'default', 'p'))).toBe(
-      'pods "p" is forbidden: User "alice" cannot get resource "pods" in API group "" in the namespace "default"',
-    );
+    expect(forbiddenMessage(res(alice, 'list', '', 'nodes'))).toBe('nodes is forbidden: User "alice" cannot list resource "nodes" in API group "" at the cluster scope');
+    expect(forbiddenMessage(res(alice, 'get', '', 'pods', 'default', 'p'))).toBe('pods "p" is forbidden: User "alice" cannot get resource "pods" in API group "" in the namespace "default"');
     expect(forbiddenMessage(res(alice, 'create', '', 'serviceaccounts', 'team-a', 'deployer', 'token'))).toBe(
       'serviceaccounts "deployer" is forbidden: User "alice" cannot create resource "serviceaccounts/token" in API group "" in the namespace "team-a"',
     );

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../../../local/sandbox/types.ts';
 import { TokenInvalidError, TokenRequestInvalidError } from '../../../../local/sandbox/auth/errors.ts';
 import { createServiceAccountKey } from '../../../../local/sandbox/auth/pki.ts';
 import {
   EXTRA_CREDENTIAL_ID,
   EXTRA_POD_NAME,
   LEGACY_TOKEN_INVALID_SINCE_LABEL,
+  parseServiceAccountUsername,
   SERVICE_ACCOUNT_ISSUER,
   ServiceAccountTokenIssuer,
-  StaticTokens,
-  parseServiceAccountUsername,
   type ServiceAccountTokenLookups,
+  StaticTokens,
 } from '../../../../local/sandbox/auth/tokens.ts';
+import type { KubeObject } from '../../../../local/sandbox/types.ts';
 
 const key = createServiceAccountKey();
 const T0 = new Date('2025-06-01T12:00:00Z');
@@ -24,8 +24,7 @@ function obj(kind: string, namespace: string, name: string, uid: string, extra: 
 }
 
 function store(objects: KubeObject[]): ServiceAccountTokenLookups {
-  const find = (kind: string, ns: string, name: string) =>
-    objects.find((o) => o.kind === kind && o.metadata.namespace === ns && o.metadata.name === name);
+  const find = (kind: string, ns: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.namespace === ns && o.metadata.name === name);
   return {
     serviceAccount: (ns, name) => find('ServiceAccount', ns, name),
     secret: async (ns, name) => find('Secret', ns, name),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { crdRuleErrors } from '#sandbox/cel/crd.ts';
-import { compileRules, CustomResourceRules, evaluateRules, normalizeFieldPath, RuleCache, type ValidationRule } from '#sandbox/cel/rules.ts';
+import { CustomResourceRules, compileRules, evaluateRules, normalizeFieldPath, RuleCache, type ValidationRule } from '#sandbox/cel/rules.ts';
 import type { SchemaNode } from '#sandbox/openapi/swagger.ts';
 import type { KubeObject } from '#sandbox/types.ts';
 
@@ -10,7 +10,9 @@ function resource(specRules: ValidationRule[], properties: Record<string, Schema
     type: 'object',
     'x-kubernetes-validations': rootRules,
     properties: {
-      apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' },
+      apiVersion: { type: 'string' },
+      kind: { type: 'string' },
+      metadata: { type: 'object' },
       spec: { type: 'object', 'x-kubernetes-validations': specRules, properties },
     },
   };
@@ -23,10 +25,11 @@ function check(schema: SchemaNode, value: unknown, old?: unknown) {
 }
 
 describe('evaluateRules', () => {
-  it('reports at the rule\'s node, leaving out object values and showing scalars', () => {
+  it("reports at the rule's node, leaving out object values and showing scalars", () => {
     // Prepare
     const schema = resource([{ rule: 'self.minReplicas <= self.replicas', message: 'minReplicas must not exceed replicas' }], {
-      ...replicas, name: { type: 'string', 'x-kubernetes-validations': [{ rule: "self.matches('^[a-z]+$')" }] },
+      ...replicas,
+      name: { type: 'string', 'x-kubernetes-validations': [{ rule: "self.matches('^[a-z]+$')" }] },
     });
 
     // Act
@@ -35,7 +38,7 @@ describe('evaluateRules', () => {
     // Assess
     expect(outcome.errors).toEqual([
       { reason: 'FieldValueInvalid', field: 'spec', detail: 'Invalid value: minReplicas must not exceed replicas' },
-      { reason: 'FieldValueInvalid', field: 'spec.name', detail: "Invalid value: \"Web\": failed rule: self.matches('^[a-z]+$')" },
+      { reason: 'FieldValueInvalid', field: 'spec.name', detail: 'Invalid value: "Web": failed rule: self.matches(\'^[a-z]+$\')' },
     ]);
   });
 
@@ -54,10 +57,13 @@ describe('evaluateRules', () => {
 
   it('honours fieldPath, reason and messageExpression, falling back to message when the expression fails', () => {
     // Prepare
-    const schema = resource([
-      { rule: 'self.replicas <= 10', fieldPath: '.replicas', reason: 'FieldValueForbidden', messageExpression: "'replicas ' + string(self.replicas) + ' is over 10'" },
-      { rule: 'self.minReplicas >= 1', message: 'minReplicas must be positive', messageExpression: 'self.missing' },
-    ], replicas);
+    const schema = resource(
+      [
+        { rule: 'self.replicas <= 10', fieldPath: '.replicas', reason: 'FieldValueForbidden', messageExpression: "'replicas ' + string(self.replicas) + ' is over 10'" },
+        { rule: 'self.minReplicas >= 1', message: 'minReplicas must be positive', messageExpression: 'self.missing' },
+      ],
+      replicas,
+    );
 
     // Act
     const outcome = check(schema, { spec: { replicas: 11, minReplicas: 0 } });
@@ -86,7 +92,9 @@ describe('evaluateRules', () => {
 
   it('runs an optionalOldSelf rule on create too', () => {
     // Prepare
-    const schema = resource([], { region: { type: 'string', 'x-kubernetes-validations': [{ rule: "oldSelf.hasValue() || self == 'eu'", optionalOldSelf: true, message: 'new objects start in eu' }] } });
+    const schema = resource([], {
+      region: { type: 'string', 'x-kubernetes-validations': [{ rule: "oldSelf.hasValue() || self == 'eu'", optionalOldSelf: true, message: 'new objects start in eu' }] },
+    });
 
     // Act
     const created = check(schema, { spec: { region: 'us' } });
@@ -101,14 +109,39 @@ describe('evaluateRules', () => {
     // Prepare
     const schema = resource([], {
       ports: {
-        type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'],
-        items: { type: 'object', properties: { name: { type: 'string' }, port: { type: 'integer' } }, 'x-kubernetes-validations': [{ rule: 'self.port == oldSelf.port', message: 'port is immutable' }] },
+        type: 'array',
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['name'],
+        items: {
+          type: 'object',
+          properties: { name: { type: 'string' }, port: { type: 'integer' } },
+          'x-kubernetes-validations': [{ rule: 'self.port == oldSelf.port', message: 'port is immutable' }],
+        },
       },
     });
-    const old = { spec: { ports: [{ name: 'http', port: 80 }, { name: 'https', port: 443 }] } };
+    const old = {
+      spec: {
+        ports: [
+          { name: 'http', port: 80 },
+          { name: 'https', port: 443 },
+        ],
+      },
+    };
 
     // Act
-    const reordered = check(schema, { spec: { ports: [{ name: 'https', port: 443 }, { name: 'http', port: 80 }, { name: 'admin', port: 9 }] } }, old);
+    const reordered = check(
+      schema,
+      {
+        spec: {
+          ports: [
+            { name: 'https', port: 443 },
+            { name: 'http', port: 80 },
+            { name: 'admin', port: 9 },
+          ],
+        },
+      },
+      old,
+    );
     const changed = check(schema, { spec: { ports: [{ name: 'https', port: 8443 }] } }, old);
 
     // Assess
@@ -155,7 +188,7 @@ describe('evaluateRules', () => {
 });
 
 describe('RuleCache and CustomResourceRules', () => {
-  it('compiles a schema\'s rules once and skips schemas without rules', () => {
+  it("compiles a schema's rules once and skips schemas without rules", () => {
     // Prepare
     const cache = new RuleCache();
     const schema = resource([{ rule: 'self.replicas >= 0' }], replicas);
@@ -179,10 +212,13 @@ describe('RuleCache and CustomResourceRules', () => {
     const outcome = rules.check(schema, { spec: { replicas: -1 } }, undefined, [{ reason: 'FieldValueRequired', field: 'metadata.name', detail: 'Required value' }]);
 
     // Assess
-    expect(outcome.errors).toEqual([{
-      reason: 'FieldValueInvalid', field: '<nil>',
-      detail: 'Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
-    }]);
+    expect(outcome.errors).toEqual([
+      {
+        reason: 'FieldValueInvalid',
+        field: '<nil>',
+        detail: 'Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+      },
+    ]);
   });
 
   it('normalizes fieldPath like ValidFieldPath', () => {
@@ -200,7 +236,9 @@ describe('RuleCache and CustomResourceRules', () => {
 describe('crdRuleErrors', () => {
   function crd(versions: Array<{ name: string; schema: SchemaNode }>): KubeObject {
     return {
-      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'things.example.com' },
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'things.example.com' },
       spec: { versions: versions.map((v) => ({ name: v.name, served: true, storage: v.name === 'v1', schema: { openAPIV3Schema: v.schema } })) },
     };
   }
@@ -216,17 +254,21 @@ describe('crdRuleErrors', () => {
 
   it('names the version when versions have different schemas, and refuses rules that do not yield a bool', () => {
     // Act
-    const errors = crdRuleErrors(crd([
-      { name: 'v1', schema: specSchema([]) },
-      { name: 'v2', schema: specSchema([{ rule: 'self.replicas' }]) },
-    ]));
+    const errors = crdRuleErrors(
+      crd([
+        { name: 'v1', schema: specSchema([]) },
+        { name: 'v2', schema: specSchema([{ rule: 'self.replicas' }]) },
+      ]),
+    );
 
     // Assess
-    expect(errors).toEqual([{
-      reason: 'FieldValueInvalid',
-      field: 'spec.versions[1].schema.openAPIV3Schema.properties[spec].x-kubernetes-validations[0].rule',
-      detail: 'Invalid value: {"Rule":"self.replicas","Message":"","MessageExpression":"","Reason":null,"FieldPath":"","OptionalOldSelf":null}: cel expression must evaluate to a bool',
-    }]);
+    expect(errors).toEqual([
+      {
+        reason: 'FieldValueInvalid',
+        field: 'spec.versions[1].schema.openAPIV3Schema.properties[spec].x-kubernetes-validations[0].rule',
+        detail: 'Invalid value: {"Rule":"self.replicas","Message":"","MessageExpression":"","Reason":null,"FieldPath":"","OptionalOldSelf":null}: cel expression must evaluate to a bool',
+      },
+    ]);
   });
 
   it('checks the fields of a rule before compiling it', () => {
@@ -248,7 +290,8 @@ describe('crdRuleErrors', () => {
       type: 'object',
       properties: {
         spec: {
-          type: 'object', 'x-kubernetes-validations': [{ rule: 'self.size() > 0', optionalOldSelf: true }],
+          type: 'object',
+          'x-kubernetes-validations': [{ rule: 'self.size() > 0', optionalOldSelf: true }],
           properties: { tags: { type: 'array', items: { type: 'string', 'x-kubernetes-validations': [{ rule: 'self == oldSelf' }] } } },
         },
       },

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { allocateClusterIP } from '../../../../local/sandbox/controllers/index.ts';
-import { condition, deployment, deploymentDone, pods, rt, sandbox, waitFor, type Sandbox } from './harness.ts';
+import { condition, deployment, deploymentDone, pods, rt, type Sandbox, sandbox, waitFor } from './harness.ts';
 
 let sb: Sandbox;
 afterEach(() => sb?.stop());
@@ -11,7 +11,12 @@ describe('bootstrap', () => {
     sb = sandbox();
     await sb.controllers.settle();
     // Assess
-    expect(sb.list('Namespace').map((n) => n.metadata.name).sort()).toEqual(['default', 'kube-node-lease', 'kube-public', 'kube-system']);
+    expect(
+      sb
+        .list('Namespace')
+        .map((n) => n.metadata.name)
+        .sort(),
+    ).toEqual(['default', 'kube-node-lease', 'kube-public', 'kube-system']);
     for (const ns of sb.list('Namespace')) expect(ns.status.phase).toBe('Active');
     expect(sb.get('ServiceAccount', 'kube-system', 'default')).toBeDefined();
     expect(sb.get('ConfigMap', 'default', 'kube-root-ca.crt')?.data['ca.crt']).toContain('BEGIN CERTIFICATE');
@@ -31,7 +36,12 @@ describe('service controller', () => {
     sb.create(deployment('web', { replicas: 2, container: { ports: [{ name: 'http', containerPort: 8080 }] } }));
     await waitFor('web done', () => deploymentDone(sb.get('Deployment', 'default', 'web')));
     // Act
-    sb.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default' }, spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } });
+    sb.create({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
+    });
     const svc = await waitFor('LB ingress', () => {
       const s = sb.get('Service', 'default', 'web');
       return s?.status?.loadBalancer?.ingress?.length && s;
@@ -42,7 +52,9 @@ describe('service controller', () => {
     expect(svc.spec.ports[0].nodePort).toBeGreaterThanOrEqual(30000);
     expect(svc.status.loadBalancer.ingress[0].ip).toMatch(/^172\.18\.255\.\d+$/);
     const ep = await waitFor('endpoints', () => sb.get('Endpoints', 'default', 'web')?.subsets?.[0]?.addresses?.length === 2 && sb.get('Endpoints', 'default', 'web'));
-    const podIPs = pods(sb, 'default', { app: 'web' }).map((p) => p.status.podIP).sort();
+    const podIPs = pods(sb, 'default', { app: 'web' })
+      .map((p) => p.status.podIP)
+      .sort();
     expect(ep.subsets[0].addresses.map((a: { ip: string }) => a.ip).sort()).toEqual(podIPs);
     expect(ep.subsets[0].ports).toEqual([{ name: 'http', port: 8080, protocol: 'TCP' }]);
     const [slice, ...more] = sb.list('EndpointSlice', 'default');
@@ -51,7 +63,12 @@ describe('service controller', () => {
     expect(slice!.endpoints.map((e: { conditions: { ready: boolean } }) => e.conditions.ready)).toEqual([true, true]);
 
     // Act: a pod that is not ready lands in notReadyAddresses
-    sb.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'extra', namespace: 'default', labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'nginx:1.27', ports: [{ name: 'http', containerPort: 8080 }], readinessProbe: { exec: { command: ['false'] } } }] } });
+    sb.create({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'extra', namespace: 'default', labels: { app: 'web' } },
+      spec: { containers: [{ name: 'app', image: 'nginx:1.27', ports: [{ name: 'http', containerPort: 8080 }], readinessProbe: { exec: { command: ['false'] } } }] },
+    });
     const withNotReady = await waitFor('not-ready address', () => sb.get('Endpoints', 'default', 'web')?.subsets?.[0]?.notReadyAddresses?.length === 1 && sb.get('Endpoints', 'default', 'web'));
     expect(withNotReady.subsets[0].notReadyAddresses[0].targetRef.name).toBe('extra');
   });
@@ -68,8 +85,18 @@ describe('ingress, volumes, CRDs and token secrets', () => {
     sb = sandbox();
     // Act
     sb.create({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', namespace: 'default' }, spec: { rules: [{ host: 'web.local' }] } });
-    sb.create({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'default' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '2Gi' } } } });
-    sb.create({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'never', namespace: 'default' }, spec: { storageClassName: 'unbound', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } });
+    sb.create({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'data', namespace: 'default' },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '2Gi' } } },
+    });
+    sb.create({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'never', namespace: 'default' },
+      spec: { storageClassName: 'unbound', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+    });
     // Assess
     await waitFor('ingress address', () => sb.get('Ingress', 'default', 'web')?.status?.loadBalancer?.ingress?.[0]?.ip);
     const pvc = await waitFor('bound', () => {
@@ -87,7 +114,12 @@ describe('ingress, volumes, CRDs and token secrets', () => {
   it('establishes a CRD, or reports the name conflict the registry returns', async () => {
     // Prepare
     const calls: [string, boolean][] = [];
-    sb = sandbox({ onCustomResourceDefinition: (crd, deleted) => (calls.push([crd.metadata.name!, deleted]), crd.spec.names.plural === 'taken' ? 'plural "taken" is already in use' : undefined) });
+    sb = sandbox({
+      onCustomResourceDefinition: (crd, deleted) => {
+        calls.push([crd.metadata.name!, deleted]);
+        return crd.spec.names.plural === 'taken' ? 'plural "taken" is already in use' : undefined;
+      },
+    });
     const crd = (plural: string, kind: string) => ({
       apiVersion: 'apiextensions.k8s.io/v1',
       kind: 'CustomResourceDefinition',
@@ -122,7 +154,12 @@ describe('ingress, volumes, CRDs and token secrets', () => {
     sb = sandbox({ issueLegacyToken: (secret, sa) => `token-for-${sa.metadata.name}-${secret.metadata.name}`, caCertPem: 'PEM' });
     sb.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'deployer', namespace: 'default' } });
     // Act
-    sb.create({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token', metadata: { name: 'deployer-token', namespace: 'default', annotations: { 'kubernetes.io/service-account.name': 'deployer' } } });
+    sb.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/service-account-token',
+      metadata: { name: 'deployer-token', namespace: 'default', annotations: { 'kubernetes.io/service-account.name': 'deployer' } },
+    });
     const secret = await waitFor('token', () => {
       const s = sb.get('Secret', 'default', 'deployer-token');
       return s?.data?.token && s;

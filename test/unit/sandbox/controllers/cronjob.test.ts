@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cluster } from '../../../../local/sandbox/cluster.ts';
-import { startControllers, type Controllers } from '../../../../local/sandbox/controllers/index.ts';
+import { type Controllers, startControllers } from '../../../../local/sandbox/controllers/index.ts';
 import { ObjectStore } from '../../../../local/sandbox/store.ts';
 import type { KubeObject, ResourceType } from '../../../../local/sandbox/types.ts';
 import { TYPES, waitFor } from './harness.ts';
@@ -13,7 +13,18 @@ import { TYPES, waitFor } from './harness.ts';
 const MINUTE = 60_000;
 const TYPES_WITH_CRONJOB: ResourceType[] = [
   ...TYPES,
-  { group: 'batch', version: 'v1', kind: 'CronJob', plural: 'cronjobs', singular: 'cronjob', namespaced: true, verbs: ['create', 'get', 'list', 'update', 'watch'], shortNames: [], subresources: ['status'], categories: [] },
+  {
+    group: 'batch',
+    version: 'v1',
+    kind: 'CronJob',
+    plural: 'cronjobs',
+    singular: 'cronjob',
+    namespaced: true,
+    verbs: ['create', 'get', 'list', 'update', 'watch'],
+    shortNames: [],
+    subresources: ['status'],
+    categories: [],
+  },
 ];
 const rt = (kind: string) => TYPES_WITH_CRONJOB.find((t) => t.kind === kind)!;
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { condition, deployment, deploymentDone, pods, sandbox, waitFor, type Sandbox } from './harness.ts';
+import { condition, deployment, deploymentDone, pods, type Sandbox, sandbox, waitFor } from './harness.ts';
 
 let sb: Sandbox;
 afterEach(() => sb?.stop());
@@ -62,7 +62,10 @@ describe('deployment controller', () => {
     expect(v2.metadata.annotations!['deployment.kubernetes.io/revision']).toBe('2');
     expect(v2.spec.replicas).toBe(4);
     await waitFor('old pods gone', () => pods(sb, 'default', { app: 'api' }).every((p) => p.spec.containers[0].image === 'nginx:1.28'));
-    const scaling = sb.list('Event', 'default').filter((e) => e.reason === 'ScalingReplicaSet').map((e) => e.message);
+    const scaling = sb
+      .list('Event', 'default')
+      .filter((e) => e.reason === 'ScalingReplicaSet')
+      .map((e) => e.message);
     expect(scaling.some((m) => m.startsWith(`Scaled down replica set ${v1!.metadata.name}`))).toBe(true);
   });
 
@@ -117,11 +120,15 @@ describe('deployment controller', () => {
     sb = sandbox();
     // Act
     sb.create(deployment('broken', { replicas: 1, image: 'nginx:does-not-exist', progressDeadlineSeconds: 1 }));
-    const failed = await waitFor('deadline exceeded', () => {
-      const d = sb.get('Deployment', 'default', 'broken');
-      return condition(d, 'Progressing')?.reason === 'ProgressDeadlineExceeded' && d;
-      // Generous: on a loaded machine the controllers' queue runs late; the deadline itself is 1 s.
-    }, 25_000);
+    const failed = await waitFor(
+      'deadline exceeded',
+      () => {
+        const d = sb.get('Deployment', 'default', 'broken');
+        return condition(d, 'Progressing')?.reason === 'ProgressDeadlineExceeded' && d;
+        // Generous: on a loaded machine the controllers' queue runs late; the deadline itself is 1 s.
+      },
+      25_000,
+    );
     // Assess
     expect(condition(failed, 'Progressing')).toMatchObject({ status: 'False', message: expect.stringMatching(/^ReplicaSet "broken-[a-z0-9]+" has timed out progressing\.$/) });
     expect(condition(failed, 'Available')).toMatchObject({ status: 'False', reason: 'MinimumReplicasUnavailable' });

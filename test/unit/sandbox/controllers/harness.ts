@@ -3,7 +3,7 @@
  * resource types standing in for the OpenAPI-derived registry, and bounded waits.
  */
 import { Cluster } from '../../../../local/sandbox/cluster.ts';
-import { startControllers, type ControllerDeps } from '../../../../local/sandbox/controllers/index.ts';
+import { type ControllerDeps, startControllers } from '../../../../local/sandbox/controllers/index.ts';
 import type { Timings } from '../../../../local/sandbox/controllers/timings.ts';
 import { ObjectStore } from '../../../../local/sandbox/store.ts';
 import type { KubeObject, ResourceType } from '../../../../local/sandbox/types.ts';
@@ -89,7 +89,20 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
   }
 }
 
-export function deployment(name: string, options: { replicas?: number; image?: string; namespace?: string; strategy?: unknown; paused?: boolean; progressDeadlineSeconds?: number; annotations?: Record<string, string>; container?: Record<string, unknown>; minReadySeconds?: number } = {}): KubeObject {
+export function deployment(
+  name: string,
+  options: {
+    replicas?: number;
+    image?: string;
+    namespace?: string;
+    strategy?: unknown;
+    paused?: boolean;
+    progressDeadlineSeconds?: number;
+    annotations?: Record<string, string>;
+    container?: Record<string, unknown>;
+    minReadySeconds?: number;
+  } = {},
+): KubeObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -114,7 +127,12 @@ export function deploymentDone(d: KubeObject | undefined): boolean {
   if (!d || d.spec?.paused) return false;
   const s = d.status ?? {};
   const replicas = d.spec?.replicas ?? 1;
-  return (d.metadata.generation ?? 0) <= (s.observedGeneration ?? 0) && (s.updatedReplicas ?? 0) >= replicas && (s.replicas ?? 0) <= (s.updatedReplicas ?? 0) && (s.availableReplicas ?? 0) >= (s.updatedReplicas ?? 0);
+  return (
+    (d.metadata.generation ?? 0) <= (s.observedGeneration ?? 0) &&
+    (s.updatedReplicas ?? 0) >= replicas &&
+    (s.replicas ?? 0) <= (s.updatedReplicas ?? 0) &&
+    (s.availableReplicas ?? 0) >= (s.updatedReplicas ?? 0)
+  );
 }
 
 export function condition(o: KubeObject | undefined, type: string): Record<string, any> | undefined {

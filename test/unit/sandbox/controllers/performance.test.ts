@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { deployment, deploymentDone, sandbox, waitFor, type Sandbox } from './harness.ts';
+import { deployment, deploymentDone, type Sandbox, sandbox, waitFor } from './harness.ts';
 
 let sb: Sandbox;
 afterEach(() => sb?.stop());
@@ -13,17 +13,21 @@ describe('at scale', () => {
   /** Only a bound on "never": the benchmark holds the 10 s target. */
   const NEVER_MS = 50_000;
 
-  it('brings 200 deployments of 2 replicas to done with default timings, with 400 pods and bounded events', async () => {
-    // Prepare
-    sb = sandbox();
-    const names = Array.from({ length: 200 }, (_, i) => `app-${i}`);
+  it(
+    'brings 200 deployments of 2 replicas to done with default timings, with 400 pods and bounded events',
+    async () => {
+      // Prepare
+      sb = sandbox();
+      const names = Array.from({ length: 200 }, (_, i) => `app-${i}`);
 
-    // Act
-    for (const name of names) sb.create(deployment(name));
-    await waitFor('all done', () => names.every((n) => deploymentDone(sb.get('Deployment', 'default', n))), NEVER_MS);
+      // Act
+      for (const name of names) sb.create(deployment(name));
+      await waitFor('all done', () => names.every((n) => deploymentDone(sb.get('Deployment', 'default', n))), NEVER_MS);
 
-    // Assess
-    expect(sb.list('Pod', 'default')).toHaveLength(400);
-    expect(sb.list('Event', 'default').length).toBeLessThanOrEqual(2_000);
-  }, NEVER_MS + 10_000);
+      // Assess
+      expect(sb.list('Pod', 'default')).toHaveLength(400);
+      expect(sb.list('Event', 'default').length).toBeLessThanOrEqual(2_000);
+    },
+    NEVER_MS + 10_000,
+  );
 });

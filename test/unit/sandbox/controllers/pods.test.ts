@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../../local/sandbox/types.ts';
-import { condition, sandbox, waitFor, type Sandbox } from './harness.ts';
+import { condition, type Sandbox, sandbox, waitFor } from './harness.ts';
 
 let sb: Sandbox;
 afterEach(() => sb?.stop());
@@ -24,7 +24,10 @@ describe('pod lifecycle', () => {
     const p = sb.get('Pod', 'default', 'pull')!;
     expect(p.status.phase).toBe('Pending');
     expect(condition(p, 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady' });
-    const reasons = sb.list('Event', 'default').filter((e) => e.involvedObject.name === 'pull').map((e) => e.reason);
+    const reasons = sb
+      .list('Event', 'default')
+      .filter((e) => e.involvedObject.name === 'pull')
+      .map((e) => e.reason);
     expect(reasons).toEqual(expect.arrayContaining(['Scheduled', 'Pulling', 'Failed', 'BackOff']));
     sb.create(pod('tag', { image: 'nginx:does-not-exist' }));
     await waitFor('tag ErrImagePull', () => waiting(sb.get('Pod', 'default', 'tag')) === 'ErrImagePull');

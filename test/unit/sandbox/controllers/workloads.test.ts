@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../../local/sandbox/types.ts';
-import { condition, pods, sandbox, waitFor, type Sandbox } from './harness.ts';
+import { condition, pods, type Sandbox, sandbox, waitFor } from './harness.ts';
 
 let sb: Sandbox;
 afterEach(() => sb?.stop());
@@ -10,7 +10,12 @@ function template(app: string, image = 'nginx:1.27', extra: Record<string, unkno
 }
 
 function statefulSet(name: string, replicas: number, extra: Record<string, unknown> = {}): KubeObject {
-  return { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name, namespace: 'default' }, spec: { replicas, serviceName: name, selector: { matchLabels: { app: name } }, template: template(name), ...extra } };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name, namespace: 'default' },
+    spec: { replicas, serviceName: name, selector: { matchLabels: { app: name } }, template: template(name), ...extra },
+  };
 }
 
 function stsDone(s: KubeObject | undefined): boolean {
@@ -62,7 +67,10 @@ describe('statefulset controller', () => {
     expect(v2.status.currentRevision).not.toBe(v1.status.currentRevision);
     expect(v2.status.updatedReplicas).toBe(2);
     expect(pods(sb, 'default', { app: 'cache' }).map((p) => p.spec.containers[0].image)).toEqual(['nginx:1.28', 'nginx:1.28']);
-    const deletes = sb.list('Event', 'default').filter((e) => e.reason === 'SuccessfulDelete').map((e) => e.message);
+    const deletes = sb
+      .list('Event', 'default')
+      .filter((e) => e.reason === 'SuccessfulDelete')
+      .map((e) => e.message);
     expect(deletes[0]).toBe('delete Pod cache-1 in StatefulSet cache successful');
   });
 });
@@ -79,14 +87,21 @@ describe('daemonset controller', () => {
     });
     // Assess
     expect(ds.status).toMatchObject({ desiredNumberScheduled: 3, currentNumberScheduled: 3, numberReady: 3, numberMisscheduled: 0, observedGeneration: 1 });
-    const nodes = pods(sb, 'default', { app: 'agent' }).map((p) => p.spec.nodeName).sort();
+    const nodes = pods(sb, 'default', { app: 'agent' })
+      .map((p) => p.spec.nodeName)
+      .sort();
     expect(nodes).toEqual(['sandbox-node-1', 'sandbox-node-2', 'sandbox-node-3']);
   });
 });
 
 describe('job controller', () => {
   function job(name: string, command: string[], extra: Record<string, unknown> = {}): KubeObject {
-    return { apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace: 'default' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'work', image: 'busybox:1.36', command }] } }, ...extra } };
+    return {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name, namespace: 'default' },
+      spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'work', image: 'busybox:1.36', command }] } }, ...extra },
+    };
   }
 
   it('completes after `completions` pods succeed', async () => {

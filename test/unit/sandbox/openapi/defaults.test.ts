@@ -4,18 +4,29 @@ import { applyDefaults, defaultPullPolicy, generateJobSelector, JOB_CONTROLLER_U
 describe('applyDefaults', () => {
   it('defaults a Deployment like kube-apiserver', () => {
     const d = applyDefaults({
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
       spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx', ports: [{ containerPort: 80 }] }] } } },
     });
     expect(d.spec).toMatchObject({
-      replicas: 1, revisionHistoryLimit: 10, progressDeadlineSeconds: 600,
+      replicas: 1,
+      revisionHistoryLimit: 10,
+      progressDeadlineSeconds: 600,
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } },
     });
     expect(d.spec.template.spec).toMatchObject({
-      restartPolicy: 'Always', dnsPolicy: 'ClusterFirst', schedulerName: 'default-scheduler', securityContext: {}, terminationGracePeriodSeconds: 30,
+      restartPolicy: 'Always',
+      dnsPolicy: 'ClusterFirst',
+      schedulerName: 'default-scheduler',
+      securityContext: {},
+      terminationGracePeriodSeconds: 30,
     });
     expect(d.spec.template.spec.containers[0]).toMatchObject({
-      imagePullPolicy: 'Always', terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', ports: [{ containerPort: 80, protocol: 'TCP' }],
+      imagePullPolicy: 'Always',
+      terminationMessagePath: '/dev/termination-log',
+      terminationMessagePolicy: 'File',
+      ports: [{ containerPort: 80, protocol: 'TCP' }],
     });
   });
 
@@ -35,9 +46,14 @@ describe('applyDefaults', () => {
 
   it('defaults StatefulSet, DaemonSet, Service, Secret, Namespace and PVC', () => {
     expect(applyDefaults({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: {}, spec: {} }).spec).toMatchObject({
-      podManagementPolicy: 'OrderedReady', updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } }, revisionHistoryLimit: 10,
+      podManagementPolicy: 'OrderedReady',
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
+      revisionHistoryLimit: 10,
     });
-    expect(applyDefaults({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: {}, spec: {} }).spec.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } });
+    expect(applyDefaults({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: {}, spec: {} }).spec.updateStrategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxUnavailable: 1, maxSurge: 0 },
+    });
     const svc = applyDefaults({ apiVersion: 'v1', kind: 'Service', metadata: {}, spec: { ports: [{ port: 80 }] } });
     expect(svc.spec).toMatchObject({ type: 'ClusterIP', sessionAffinity: 'None', ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack', internalTrafficPolicy: 'Cluster' });
     expect(svc.spec.ports[0]).toEqual({ port: 80, protocol: 'TCP', targetPort: 80 });
@@ -47,7 +63,12 @@ describe('applyDefaults', () => {
   });
 
   it('defaults a Job and generates its selector from the uid', () => {
-    const job = applyDefaults({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox:1' }] } } } });
+    const job = applyDefaults({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'j' },
+      spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox:1' }] } } },
+    });
     expect(job.spec).toMatchObject({ backoffLimit: 6, completions: 1, parallelism: 1, completionMode: 'NonIndexed', suspend: false });
     generateJobSelector(job, 'uid-1');
     expect(job.spec.selector).toEqual({ matchLabels: { [JOB_CONTROLLER_UID_LABEL]: 'uid-1' } });

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, storageVersionHash, versionInfo, wantsAggregatedDiscovery } from '../../../../local/sandbox/openapi/discovery.ts';
 import { ResourceRegistry } from '../../../../local/sandbox/openapi/registry.ts';
-import {
-  aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, storageVersionHash, versionInfo, wantsAggregatedDiscovery,
-} from '../../../../local/sandbox/openapi/discovery.ts';
 import { cronTabCrd } from './fixtures.ts';
 
 const registry = new ResourceRegistry();
@@ -29,15 +27,29 @@ describe('discovery', () => {
     expect(list).toMatchObject({ kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'apps/v1' });
     const deploy = list.resources.find((r: any) => r.name === 'deployments');
     expect(deploy).toMatchObject({
-      singularName: 'deployment', namespaced: true, kind: 'Deployment', shortNames: ['deploy'], categories: ['all'],
+      singularName: 'deployment',
+      namespaced: true,
+      kind: 'Deployment',
+      shortNames: ['deploy'],
+      categories: ['all'],
       verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
       storageVersionHash: storageVersionHash('apps', 'v1', 'Deployment'),
     });
     expect(list.resources.find((r: any) => r.name === 'deployments/scale')).toEqual({
-      name: 'deployments/scale', singularName: '', namespaced: true, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'],
+      name: 'deployments/scale',
+      singularName: '',
+      namespaced: true,
+      group: 'autoscaling',
+      version: 'v1',
+      kind: 'Scale',
+      verbs: ['get', 'patch', 'update'],
     });
     expect(list.resources.find((r: any) => r.name === 'deployments/status')).toEqual({
-      name: 'deployments/status', singularName: '', namespaced: true, kind: 'Deployment', verbs: ['get', 'patch', 'update'],
+      name: 'deployments/status',
+      singularName: '',
+      namespaced: true,
+      kind: 'Deployment',
+      verbs: ['get', 'patch', 'update'],
     });
   });
 

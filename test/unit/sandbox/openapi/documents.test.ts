@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { OPENAPI_V2_PROTOBUF_CONTENT_TYPE, OpenApiDocuments } from '../../../../local/sandbox/openapi/documents.ts';
 import { ResourceRegistry } from '../../../../local/sandbox/openapi/registry.ts';
-import { OpenApiDocuments, OPENAPI_V2_PROTOBUF_CONTENT_TYPE } from '../../../../local/sandbox/openapi/documents.ts';
 import { cronTabCrd } from './fixtures.ts';
 
 /** kubectl's check (cli-runtime query_param_verifier_v3.go): every PATCH op of the GVK has the query param. */
 function supportsFieldValidation(doc: any, gvk: { group: string; version: string; kind: string }): boolean {
-  const ops = Object.values(doc.paths).map((p: any) => p.patch).filter((op: any) => {
-    const g = op?.['x-kubernetes-group-version-kind'];
-    return g && g.group === gvk.group && g.version === gvk.version && g.kind === gvk.kind;
-  });
+  const ops = Object.values(doc.paths)
+    .map((p: any) => p.patch)
+    .filter((op: any) => {
+      const g = op?.['x-kubernetes-group-version-kind'];
+      return g && g.group === gvk.group && g.version === gvk.version && g.kind === gvk.kind;
+    });
   return ops.length > 0 && ops.every((op: any) => op.parameters.some((p: any) => p.name === 'fieldValidation' && p.in === 'query'));
 }
 
@@ -90,7 +92,11 @@ describe('OpenAPI documents', () => {
     expect(d.v3Root().paths['apis/stable.example.com/v1']?.serverRelativeURL).toContain(crd.hash);
     const gvk = { group: 'stable.example.com', version: 'v1', kind: 'CronTab' };
     expect(supportsFieldValidation(crd.document, gvk)).toBe(true);
-    expect(crd.document.paths['/apis/stable.example.com/v1/namespaces/{namespace}/crontabs/{name}/scale'].patch['x-kubernetes-group-version-kind']).toEqual({ group: 'autoscaling', kind: 'Scale', version: 'v1' });
+    expect(crd.document.paths['/apis/stable.example.com/v1/namespaces/{namespace}/crontabs/{name}/scale'].patch['x-kubernetes-group-version-kind']).toEqual({
+      group: 'autoscaling',
+      kind: 'Scale',
+      version: 'v1',
+    });
     expect(crd.document.components.schemas['com.example.stable.v1.CronTab'].properties.metadata.$ref).toBe('#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta');
     expect(crd.document.components.schemas['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta']).toBeDefined();
     expect(d.v2().paths['/apis/stable.example.com/v1/namespaces/{namespace}/crontabs']).toBeDefined();

@@ -12,7 +12,9 @@ export function cronTabCrd(overrides: Partial<CustomResourceDefinition['spec']> 
       names: { plural: 'crontabs', singular: 'crontab', kind: 'CronTab', shortNames: ['ct'], categories: ['all'] },
       versions: [
         {
-          name: 'v1', served: true, storage: true,
+          name: 'v1',
+          served: true,
+          storage: true,
           subresources: { status: {}, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' } },
           schema: {
             openAPIV3Schema: {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ResourceRegistry, compareKubeVersions } from '../../../../local/sandbox/openapi/registry.ts';
-import { ResourceConflictError, InvalidCustomResourceDefinitionError } from '../../../../local/sandbox/openapi/errors.ts';
+import { InvalidCustomResourceDefinitionError, ResourceConflictError } from '../../../../local/sandbox/openapi/errors.ts';
+import { compareKubeVersions, ResourceRegistry } from '../../../../local/sandbox/openapi/registry.ts';
 import { cronTabCrd } from './fixtures.ts';
 
 describe('ResourceRegistry built-ins', () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../../../local/sandbox/types.ts';
-import { ResourceRegistry } from '../../../../local/sandbox/openapi/registry.ts';
-import { SchemaValidator, parseFieldValidation, base64ErrorOffset } from '../../../../local/sandbox/openapi/validate.ts';
-import { SemanticValidator } from '../../../../local/sandbox/openapi/semantic.ts';
 import { applyDefaults } from '../../../../local/sandbox/openapi/defaults.ts';
 import { InvalidFieldValidationError } from '../../../../local/sandbox/openapi/errors.ts';
+import { ResourceRegistry } from '../../../../local/sandbox/openapi/registry.ts';
+import { SemanticValidator } from '../../../../local/sandbox/openapi/semantic.ts';
 import { applyUnknownFieldStatus, invalidStatus, required, warningHeader } from '../../../../local/sandbox/openapi/status.ts';
+import { base64ErrorOffset, parseFieldValidation, SchemaValidator } from '../../../../local/sandbox/openapi/validate.ts';
+import type { KubeObject } from '../../../../local/sandbox/types.ts';
 import { cronTabCrd } from './fixtures.ts';
 
 const registry = new ResourceRegistry();
@@ -14,7 +14,9 @@ const semantic = new SemanticValidator(registry);
 
 function deployment(): KubeObject {
   return {
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', labels: { app: 'web' } },
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', labels: { app: 'web' } },
     spec: {
       replicas: 2,
       selector: { matchLabels: { app: 'web' } },
@@ -47,7 +49,9 @@ describe('SchemaValidator.decode', () => {
     d.spec.foo = 1;
     const r = decoder.decode(d, 'Strict');
     expect(r.status).toMatchObject({ code: 400, reason: 'BadRequest' });
-    expect(r.status!.message).toBe('Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.template.spec.containers[0].imagez", unknown field "spec.foo"');
+    expect(r.status!.message).toBe(
+      'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.template.spec.containers[0].imagez", unknown field "spec.foo"',
+    );
   });
 
   it('Warn returns warnings and prunes; Ignore prunes silently', () => {
@@ -70,7 +74,9 @@ describe('SchemaValidator.decode', () => {
   it('wrong types give the Go decoder error for built-ins', () => {
     const d = deployment();
     d.spec.replicas = 'three';
-    expect(decoder.decode(d, 'Strict').status!.message).toBe('Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32');
+    expect(decoder.decode(d, 'Strict').status!.message).toBe(
+      'Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32',
+    );
     const d2 = deployment();
     d2.metadata.labels = { app: 5 as any };
     expect(decoder.decode(d2, 'Strict').status!.message).toContain('json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string');
@@ -83,7 +89,17 @@ describe('SchemaValidator.decode', () => {
     const d = deployment();
     d.spec.template.spec.containers[0].resources.limits.cpu = 'lots';
     expect(decoder.decode(d, 'Strict').status!.message).toContain('quantities must match the regular expression');
-    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ port: 80, targetPort: 'http' }, { port: 81, targetPort: 8081 }] } };
+    const svc = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 's' },
+      spec: {
+        ports: [
+          { port: 80, targetPort: 'http' },
+          { port: 81, targetPort: 8081 },
+        ],
+      },
+    };
     expect(decoder.decode(svc, 'Strict').status).toBeUndefined();
     const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { ok: 'aGVsbG8=', bad: 'he!!o' } };
     expect(decoder.decode(secret, 'Strict').status!.message).toBe('Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 2');
@@ -119,7 +135,9 @@ describe('SemanticValidator', () => {
     const status = semantic.validate(d)!;
     expect(status.code).toBe(422);
     expect(status.reason).toBe('Invalid');
-    expect(status.message).toBe('Deployment.apps "web" is invalid: [spec.selector: Required value, spec.template.metadata.labels: Invalid value: map[string]string{"app":"web"}: `selector` does not match template `labels`]');
+    expect(status.message).toBe(
+      'Deployment.apps "web" is invalid: [spec.selector: Required value, spec.template.metadata.labels: Invalid value: map[string]string{"app":"web"}: `selector` does not match template `labels`]',
+    );
     expect(status.details).toMatchObject({ name: 'web', group: 'apps', kind: 'Deployment' });
     expect(status.details!.causes![0]).toEqual({ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.selector' });
   });
@@ -147,7 +165,8 @@ describe('SemanticValidator', () => {
   it('builds Status bodies and the SSA unknown-field error', () => {
     expect(invalidStatus('Deployment', 'apps', 'web', [required('spec.selector')]).message).toBe('Deployment.apps "web" is invalid: spec.selector: Required value');
     expect(applyUnknownFieldStatus('default', 'web', 'apps/v1', 'Deployment', '.spec.foo')).toMatchObject({
-      code: 500, message: 'failed to create typed patch object (default/web; apps/v1, Kind=Deployment): .spec.foo: field not declared in schema',
+      code: 500,
+      message: 'failed to create typed patch object (default/web; apps/v1, Kind=Deployment): .spec.foo: field not declared in schema',
     });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { type ApplyOptions, serverSideApply, serverSideApplyOrThrow, updateManagedFields } from '../../../../local/sandbox/patch/apply.ts';
 import { ApplyConflictError } from '../../../../local/sandbox/patch/conflicts.ts';
 import { BadPatchError, PatchError } from '../../../../local/sandbox/patch/errors.ts';
-import { serverSideApply, serverSideApplyOrThrow, updateManagedFields, type ApplyOptions } from '../../../../local/sandbox/patch/apply.ts';
 import { LAST_APPLIED_ANNOTATION } from '../../../../local/sandbox/patch/lastapplied.ts';
 import type { KubeObject, ManagedFieldsEntry } from '../../../../local/sandbox/types.ts';
 import { deployment, deploymentSchema, schemas } from './fixtures.ts';
@@ -59,7 +59,11 @@ describe('serverSideApply: create and update', () => {
   it('updates values and merges list items by key', () => {
     const created = applied(undefined, deployment());
     const config = deployment({ image: 'nginx:1.26' });
-    config.spec.template.spec.containers[0].env = [{ name: 'A', value: '1' }, { name: 'B', value: '2' }, { name: 'C', value: '3' }];
+    config.spec.template.spec.containers[0].env = [
+      { name: 'A', value: '1' },
+      { name: 'B', value: '2' },
+      { name: 'C', value: '3' },
+    ];
     const updated = applied(created, config, { now: LATER });
     expect(updated.spec.template.spec.containers[0].image).toBe('nginx:1.26');
     expect(updated.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name)).toEqual(['A', 'B', 'C']);
@@ -97,7 +101,7 @@ describe('serverSideApply: create and update', () => {
 });
 
 describe('serverSideApply: conflicts', () => {
-  it('conflicts with the client-side-apply manager on a changed value, with kube-apiserver\'s message', () => {
+  it("conflicts with the client-side-apply manager on a changed value, with kube-apiserver's message", () => {
     const live = clientSideApplied(deployment());
     const result = serverSideApply(live, deployment({ replicas: 3 }), base);
     expect(result.ok).toBe(false);
@@ -233,7 +237,12 @@ describe('serverSideApply: custom resources and bad input', () => {
         spec: {
           type: 'object',
           properties: {
-            ports: { type: 'array', 'x-kubernetes-list-type': 'map' as const, 'x-kubernetes-list-map-keys': ['name'], items: { type: 'object', properties: { name: { type: 'string' }, port: { type: 'integer' } } } },
+            ports: {
+              type: 'array',
+              'x-kubernetes-list-type': 'map' as const,
+              'x-kubernetes-list-map-keys': ['name'],
+              items: { type: 'object', properties: { name: { type: 'string' }, port: { type: 'integer' } } },
+            },
             hosts: { type: 'array', 'x-kubernetes-list-type': 'set' as const, items: { type: 'string' } },
           },
         },
@@ -245,7 +254,10 @@ describe('serverSideApply: custom resources and bad input', () => {
       'f:ports': { 'k:{"name":"http"}': { '.': {}, 'f:name': {}, 'f:port': {} } },
     });
     const other = serverSideApplyOrThrow(created, widget({ ports: [{ name: 'https', port: 443 }] }), { ...cr, schema, fieldManager: 'other' });
-    expect(other.spec.ports).toEqual([{ name: 'http', port: 80 }, { name: 'https', port: 443 }]);
+    expect(other.spec.ports).toEqual([
+      { name: 'http', port: 80 },
+      { name: 'https', port: 443 },
+    ]);
     expect(other.spec.hosts).toEqual(['a.example']);
   });
 

@@ -12,7 +12,7 @@ import { CorruptLogError } from '#sandbox/errors.ts';
 import { LOG_FILE, Persistence, readDurableState, SNAPSHOT_FILE } from '#sandbox/persistence.ts';
 import { ObjectStore } from '#sandbox/store.ts';
 import type { KubeObject } from '#sandbox/types.ts';
-import { decodeLog, encodeFrame, type ChangeRecord } from '#sandbox/wal.ts';
+import { type ChangeRecord, decodeLog, encodeFrame } from '#sandbox/wal.ts';
 
 const CONFIGMAPS = '/configmaps';
 /** What a killed process with another pid leaves behind. */

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CorruptLogError, LogWriteError } from '#sandbox/errors.ts';
-import { decodeLog, encodeFrame, WriteAheadLog, type ChangeRecord, type LogFile } from '#sandbox/wal.ts';
+import { type ChangeRecord, decodeLog, encodeFrame, type LogFile, WriteAheadLog } from '#sandbox/wal.ts';
 import { MemoryLogFile } from './memory-log-file.ts';
 
 const FILE = '/data/state.log';
@@ -59,7 +59,10 @@ describe('the log frame format', () => {
       const decoded = decodeLog(Buffer.concat([whole, last.subarray(0, cut)]), FILE);
 
       // Assess
-      expect(decoded.records.map((r) => r.record.rv), `cut after ${cut} bytes`).toEqual([1, 2]);
+      expect(
+        decoded.records.map((r) => r.record.rv),
+        `cut after ${cut} bytes`,
+      ).toEqual([1, 2]);
       expect(decoded).toMatchObject({ validBytes: whole.length, tornBytes: cut });
     }
   });
@@ -217,7 +220,13 @@ describe('the write-ahead log', () => {
     const file = new MemoryLogFile();
     const next = new MemoryLogFile('/data/next');
     let compactions = 0;
-    const wal = new WriteAheadLog(file, 0, { compactAtBytes: NEVER, compact: async () => (compactions++, next) });
+    const wal = new WriteAheadLog(file, 0, {
+      compactAtBytes: NEVER,
+      compact: async () => {
+        compactions++;
+        return next;
+      },
+    });
     wal.append(change(1));
 
     // Act

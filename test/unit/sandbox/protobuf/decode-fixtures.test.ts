@@ -2,10 +2,10 @@
  * Real request bodies kubectl v1.33 sent (see fixtures/README.md), decoded field by field.
  * These pin the decoder to what the client actually puts on the wire, gogo quirks included.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeKubernetesProtobuf } from '../../../../local/sandbox/protobuf/index.ts';
 import { resolveMessageType } from '../../../../local/sandbox/protobuf/descriptors.ts';
+import { decodeKubernetesProtobuf } from '../../../../local/sandbox/protobuf/index.ts';
 import { encodeBody } from './encode.ts';
 
 const FIXTURES = new URL('./fixtures/', import.meta.url);
@@ -56,9 +56,7 @@ describe('decodeKubernetesProtobuf on real kubectl bodies', () => {
     expect(deployment.spec.selector).toEqual({ matchLabels: { app: 'web' } });
     expect(deployment.spec.strategy).toEqual({});
     expect(deployment.spec.template.metadata.labels).toEqual({ app: 'web' });
-    expect(deployment.spec.template.spec.containers).toEqual([
-      { name: 'nginx', image: 'nginx:1.27', resources: {}, stdin: false, stdinOnce: false, tty: false },
-    ]);
+    expect(deployment.spec.template.spec.containers).toEqual([{ name: 'nginx', image: 'nginx:1.27', resources: {}, stdin: false, stdinOnce: false, tty: false }]);
   });
 
   it('keeps an explicit replicas: 0 (a pointer field; absent would mean 1)', () => {

@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../../../local/sandbox/errors.ts';
-import { decodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE, PROTOBUF_MAGIC, ProtobufDecodeError } from '../../../../local/sandbox/protobuf/index.ts';
 import { resolveMessageType } from '../../../../local/sandbox/protobuf/descriptors.ts';
+import { decodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE, PROTOBUF_MAGIC, ProtobufDecodeError } from '../../../../local/sandbox/protobuf/index.ts';
 import { encodeBody, Writer } from './encode.ts';
 
 const CORE = 'k8s.io.api.core.v1';
@@ -81,7 +81,15 @@ describe('apimachinery special types', () => {
       kind: 'Pod',
       metadata: { name: 'p', managedFields },
       spec: {
-        containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 80 }], resources: { limits: { cpu: '500m', memory: '128Mi' } }, readinessProbe: { httpGet: { path: '/', port: 'http' }, periodSeconds: 5 } }],
+        containers: [
+          {
+            name: 'c',
+            image: 'i',
+            ports: [{ containerPort: 80 }],
+            resources: { limits: { cpu: '500m', memory: '128Mi' } },
+            readinessProbe: { httpGet: { path: '/', port: 'http' }, periodSeconds: 5 },
+          },
+        ],
       },
     });
     expect(pod.metadata.managedFields).toEqual(managedFields);
@@ -95,11 +103,7 @@ describe('apimachinery special types', () => {
 
   it('a RawExtension holding a nested protobuf object is decoded too', () => {
     const inner = encodeBody('v1', 'ConfigMap', `${CORE}.ConfigMap`, { metadata: { name: 'inner' }, data: { k: 'v' } });
-    const revision = new Writer()
-      .bytesField(1, new Writer().bytesField(1, 'r').finish())
-      .bytesField(2, new Writer().bytesField(1, inner).finish())
-      .uint(3, 1)
-      .finish();
+    const revision = new Writer().bytesField(1, new Writer().bytesField(1, 'r').finish()).bytesField(2, new Writer().bytesField(1, inner).finish()).uint(3, 1).finish();
     const decoded = decodeKubernetesProtobuf(bodyWithRaw('apps/v1', 'ControllerRevision', revision));
     expect(decoded.data).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'inner' }, data: { k: 'v' } });
   });
@@ -144,7 +148,10 @@ describe('wire details', () => {
   });
 
   it('decodes negative and 64-bit varints', () => {
-    const meta = new Writer().bytesField(1, 'n').uint(7, 2n ** 40n).finish();
+    const meta = new Writer()
+      .bytesField(1, 'n')
+      .uint(7, 2n ** 40n)
+      .finish();
     const spec = new Writer().uint(5, -1).finish(); // PodSpec.activeDeadlineSeconds (int64)
     const body = bodyWithRaw('v1', 'Pod', new Writer().bytesField(1, meta).bytesField(2, spec).finish());
     const pod = decodeKubernetesProtobuf(body);
@@ -159,13 +166,7 @@ describe('wire details', () => {
   });
 
   it('skips unknown field numbers of every wire type', () => {
-    const raw = new Writer()
-      .bytesField(1, new Writer().bytesField(1, 'ns').finish())
-      .uint(900, 5)
-      .bytesField(901, 'ignored')
-      .double(902, 1.5)
-      .fixed32(903, 7)
-      .finish();
+    const raw = new Writer().bytesField(1, new Writer().bytesField(1, 'ns').finish()).uint(900, 5).bytesField(901, 'ignored').double(902, 1.5).fixed32(903, 7).finish();
     expect(decodeKubernetesProtobuf(bodyWithRaw('v1', 'Namespace', raw))).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns' } });
   });
 });

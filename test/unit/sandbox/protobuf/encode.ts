@@ -93,8 +93,7 @@ const SPECIAL: Record<string, (value: any) => Uint8Array> = {
   [`${META_V1_PACKAGE}.Duration`]: (v: string) => new Writer().uint(1, parseGoDuration(v)).finish(),
   [`${META_V1_PACKAGE}.FieldsV1`]: rawMessage,
   'k8s.io.apimachinery.pkg.runtime.RawExtension': rawMessage,
-  'k8s.io.apimachinery.pkg.util.intstr.IntOrString': (v: number | string) =>
-    (typeof v === 'number' ? new Writer().uint(1, 0).uint(2, v) : new Writer().uint(1, 1).bytesField(3, v)).finish(),
+  'k8s.io.apimachinery.pkg.util.intstr.IntOrString': (v: number | string) => (typeof v === 'number' ? new Writer().uint(1, 0).uint(2, v) : new Writer().uint(1, 1).bytesField(3, v)).finish(),
   'k8s.io.apimachinery.pkg.api.resource.Quantity': (v: string) => new Writer().bytesField(1, v).finish(),
   [`${META_V1_PACKAGE}.Verbs`]: listMessage,
   'k8s.io.api.authentication.v1.ExtraValue': listMessage,
