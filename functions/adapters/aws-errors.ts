@@ -4,6 +4,8 @@
  * must not reach a log or another message. Each adapter turns the kind into its domain error.
  */
 
+import { NETWORK_ERROR_CODES } from './network-errors.ts';
+
 /** Error codes of requests the caller may not make: IAM, signatures, or a KMS key. */
 const ACCESS_CODES = new Set([
   'AccessDeniedException',
@@ -30,21 +32,7 @@ const THROTTLING_CODES = new Set([
   'BandwidthLimitExceeded',
 ]);
 /** Errors of the connection rather than the service: the SDK's timeouts and Node's socket codes. */
-const TRANSIENT_CODES = new Set([
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'ECONNABORTED',
-  'EADDRNOTAVAIL',
-]);
+const TRANSIENT_CODES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', ...NETWORK_ERROR_CODES, 'EADDRNOTAVAIL']);
 const TOO_MANY_REQUESTS = 429;
 const FIRST_SERVER_STATUS = 500;
 

@@ -15,6 +15,8 @@ export type TestSandbox = {
   kubeconfigPath: string;
   /** kubectl as the admin (or another context), failing the test on a non-zero exit unless `allowFailure`. */
   kubectl(args: string[], options?: { input?: string; context?: string; allowFailure?: boolean; kubeconfig?: string }): Promise<KubectlResult>;
+  /** `kubectl get ARGS -o json`, parsed. */
+  getJson(args: string[]): Promise<any>;
   close(): Promise<void>;
 };
 
@@ -23,7 +25,7 @@ export async function startTestSandbox(options: SandboxOptions = {}): Promise<Te
   const kubeconfigPath = join(dir, 'kubeconfig');
   const sandbox = await startSandbox({ port: 0, kubeconfigPath, ...options });
   const cacheDir = join(dir, 'kube-cache');
-  return {
+  const t: TestSandbox = {
     sandbox,
     dir,
     kubeconfigPath,
@@ -34,11 +36,15 @@ export async function startTestSandbox(options: SandboxOptions = {}): Promise<Te
       }
       return result;
     },
+    async getJson(args) {
+      return JSON.parse((await t.kubectl(['get', ...args, '-o', 'json'])).stdout);
+    },
     async close() {
       await sandbox.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return t;
 }
 
 /** Writes a kubeconfig for one user (token, or basic) of the sandbox's cluster. */

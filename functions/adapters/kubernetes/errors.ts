@@ -8,6 +8,7 @@
 import { ClusterAccessError, ClusterUnavailableError, DeployError, FieldConflictError, ObjectRejectedError } from '#domain/errors.ts';
 import type { Account, ObjectRef } from '#domain/model.ts';
 import { Redactor } from '#domain/redactor.ts';
+import { NETWORK_ERROR_CODES } from '../network-errors.ts';
 
 /** What an error message may say about where it happened; `secrets` are redacted from server text. */
 export type ErrorContext = {
@@ -80,23 +81,7 @@ export function redact(text: string, secrets: readonly string[]): string {
 }
 
 /** Node/undici error codes of a connection that failed or broke: retrying may work. */
-const TRANSIENT_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'ECONNABORTED',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'UND_ERR_ABORTED',
-]);
+const TRANSIENT_CODES = new Set([...NETWORK_ERROR_CODES, 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_ABORTED']);
 /** OpenSSL verification codes: the server's identity could not be established. */
 const TLS_CODES = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',

@@ -79,18 +79,24 @@ export function pullErrorMessage(image: string): string {
 }
 
 /** The exit code of `sh -c '...; exit N'`, `false` or `true`; undefined when it runs on. */
+/** The script of `sh -c SCRIPT` (any shell of SHELLS), trimmed; undefined for any other command. */
+export function shellScript(argv: readonly string[]): string | undefined {
+  if (!argv[0] || !SHELLS.has(argv[0])) return undefined;
+  const c = argv.indexOf('-c');
+  if (c < 0) return undefined;
+  return argv
+    .slice(c + 1)
+    .join(' ')
+    .trim();
+}
+
 export function shellExitCode(argv: readonly string[]): number | undefined {
   const executable = argv[0];
   if (!executable) return undefined;
   if (FAILING_EXECUTABLES.has(executable)) return 1;
   if (SUCCEEDING_EXECUTABLES.has(executable)) return 0;
-  if (!SHELLS.has(executable)) return undefined;
-  const c = argv.indexOf('-c');
-  if (c < 0) return undefined;
-  const script = argv
-    .slice(c + 1)
-    .join(' ')
-    .trim();
+  const script = shellScript(argv);
+  if (script === undefined) return undefined;
   if (FAILING_EXECUTABLES.has(script)) return 1;
   const m = TRAILING_EXIT.exec(script);
   return m ? Number(m[1]) : undefined;

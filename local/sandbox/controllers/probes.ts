@@ -16,7 +16,7 @@
  * `timings.probeSecondMs` each, so `initialDelaySeconds: 30` delays readiness by 300 ms at
  * the default scale of 10 ms per second.
  */
-import { parseImage, SHELLS, shellExitCode } from './pod-conventions.ts';
+import { parseImage, shellExitCode, shellScript } from './pod-conventions.ts';
 import type { Timings } from './timings.ts';
 
 /** Tools found on the $PATH of common base images (busybox, alpine, debian, ubuntu, distroless debug). */
@@ -164,13 +164,8 @@ export function executableExists(executable: string, image: string | undefined):
  * (a single command or an `&&` chain) and it is a plain word; undefined otherwise.
  */
 export function scriptCommand(argv: readonly string[]): string | undefined {
-  if (!argv[0] || !SHELLS.has(argv[0])) return undefined;
-  const c = argv.indexOf('-c');
-  if (c < 0) return undefined;
-  const script = argv
-    .slice(c + 1)
-    .join(' ')
-    .trim();
+  const script = shellScript(argv);
+  if (script === undefined) return undefined;
   const first = script.split('&&')[0]!;
   if (SEQUENCE.test(first)) return undefined;
   const words = first

@@ -17,9 +17,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function getJson(args: string[]): Promise<any> {
-  return JSON.parse((await t.kubectl(['get', ...args, '-o', 'json'])).stdout);
-}
+const getJson = (args: string[]) => t.getJson(args);
 
 const apply = (yaml: string) => t.kubectl(['apply', '-f', '-'], { input: yaml });
 const condition = (o: any, type: string) => o?.status?.conditions?.find((c: any) => c.type === type);

@@ -22,10 +22,7 @@ async function createNamespace(name: string): Promise<void> {
   expect(r.stdout.trim()).toBe(`namespace/${name} created`);
 }
 
-async function getJson(args: string[]): Promise<any> {
-  const r = await t.kubectl(['get', ...args, '-o', 'json']);
-  return JSON.parse(r.stdout);
-}
+const getJson = (args: string[]) => t.getJson(args);
 
 const deploymentType = () => t.sandbox.registry.byKind('Deployment', 'apps')!;
 

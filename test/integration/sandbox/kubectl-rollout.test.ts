@@ -17,9 +17,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function getJson(args: string[]): Promise<any> {
-  return JSON.parse((await t.kubectl(['get', ...args, '-o', 'json'])).stdout);
-}
+const getJson = (args: string[]) => t.getJson(args);
 
 const type = (group: string, kind: string) => t.sandbox.registry.byKind(kind, group)!;
 const list = (group: string, kind: string, namespace: string, labelSelector?: string) => t.sandbox.cluster.list(type(group, kind), namespace, labelSelector ? { labelSelector } : {}).items;

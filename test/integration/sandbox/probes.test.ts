@@ -18,9 +18,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function getJson(args: string[]): Promise<any> {
-  return JSON.parse((await t.kubectl(['get', ...args, '-o', 'json'])).stdout);
-}
+const getJson = (args: string[]) => t.getJson(args);
 
 const ready = (pod: any) => pod?.status?.conditions?.find((c: any) => c.type === 'Ready')?.status === 'True';
 
