@@ -4,8 +4,9 @@
  * without a network. Workloads it stores are rolled out at once (their status says available),
  * unless the cluster holds rollouts (`holdRollouts`, a controller that has not acted yet) or a
  * test sets the status itself with `setStatus`; `watch` delivers every change. `put` stores
- * what a controller would make (pods, ReplicaSets). `list` ignores label selectors (callers
- * filter by selector themselves, as the engine does).
+ * what a controller would make (pods, ReplicaSets, Events). `list` ignores label selectors
+ * (callers filter by selector themselves, as the engine does); `events` gives the stored
+ * Events whose involvedObject is the given object.
  *
  * Several clients can share one cluster: `client()` gives a new client (its own calls and
  * failures) of the same objects, watches and controllers, as a later Lambda invocation would
@@ -16,7 +17,7 @@ import type { ApplyOptions, ClusterClient, Subscription } from './ports.ts';
 import { refKey, refOf } from './rollout/status.ts';
 
 type Scope = 'Namespaced' | 'Cluster';
-export type FakeCall = { verb: 'apply' | 'dry-run' | 'get' | 'list' | 'delete' | 'ensureNamespace' | 'scopeOf' | 'watch'; ref?: ObjectRef };
+export type FakeCall = { verb: 'apply' | 'dry-run' | 'get' | 'list' | 'events' | 'delete' | 'ensureNamespace' | 'scopeOf' | 'watch'; ref?: ObjectRef };
 /** A failure to throw for calls that match; `times` limits how often (always when absent). */
 export type FakeFailure = { verb: FakeCall['verb']; name?: string; error: Error; times?: number };
 
@@ -87,6 +88,12 @@ export class FakeCluster implements ClusterClient {
   async list(apiVersion: string, kind: string, namespace: string | undefined): Promise<Manifest[]> {
     this.#record('list', { apiVersion, kind, name: '*', ...(namespace ? { namespace } : {}) });
     return [...this.objects.values()].filter((o) => o.apiVersion === apiVersion && o.kind === kind && (!namespace || o.metadata.namespace === namespace));
+  }
+
+  /** Stored Events (put them with `put`) whose involvedObject is `about`. */
+  async events(about: ObjectRef): Promise<Manifest[]> {
+    this.#record('events', about);
+    return [...this.objects.values()].filter((o) => o.kind === 'Event' && o.metadata.namespace === about.namespace && o.involvedObject?.kind === about.kind && o.involvedObject?.name === about.name);
   }
 
   async delete(ref: ObjectRef): Promise<void> {

@@ -24,6 +24,12 @@ export interface ClusterClient {
   list(apiVersion: string, kind: string, namespace: string | undefined, labelSelector?: string): Promise<Manifest[]>;
   delete(ref: ObjectRef): Promise<void>;
   /**
+   * The core/v1 Events about one object (their involvedObject names its kind and name), from
+   * the object's namespace, in the server's order. Rollout diagnosis reads them for a pod that
+   * runs but is not ready, to quote the kubelet's probe failure.
+   */
+  events(about: ObjectRef): Promise<Manifest[]>;
+  /**
    * Whether the kind is namespaced on this cluster; undefined when the cluster does not serve
    * the kind at that apiVersion (which the engine reports as an unknown kind).
    */

@@ -90,6 +90,14 @@ export class KubernetesCluster implements ClusterClient {
     });
   }
 
+  /** One list with a field selector on involvedObject, which kube-apiserver indexes for Events. */
+  async events(about: ObjectRef): Promise<Manifest[]> {
+    const namespace = about.namespace;
+    const ref = { apiVersion: 'v1', kind: 'Event', name: '*', ...(namespace ? { namespace } : {}) };
+    const fieldSelector = `involvedObject.name=${about.name},involvedObject.kind=${about.kind}`;
+    return this.request({ verb: 'list', ref }, async () => (await this.api.listObjects('v1', 'Event', namespace, { fieldSelector })).items);
+  }
+
   /** Background propagation; an object (or kind) that is already gone counts as deleted. */
   async delete(ref: ObjectRef): Promise<void> {
     return this.request({ verb: 'delete', ref }, async () => {

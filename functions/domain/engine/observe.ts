@@ -8,9 +8,16 @@
  *
  * Health is reported as an event only when it differs from what was reported before, in this
  * invocation or (through the state's last health per object) in an earlier one.
+ *
+ * For a stuck workload whose diagnosis names a pod that runs but is not ready, the pod's
+ * Events are read for the kubelet's probe failure: one list (field selector on the pod) per
+ * such pod, at most every PROBE_READ_INTERVAL_MS — on a timer, never per watch event.
  */
+import { ClusterAccessError } from '../errors.ts';
 import type { Manifest, ObjectHealth, ObjectRef } from '../model.ts';
 import type { ClusterClient, Subscription } from '../ports.ts';
+import { podToProbe } from '../rollout/diagnose.ts';
+import { type ProbeFailure, probeFailureOf } from '../rollout/probes.ts';
 import { refKey, refOf } from '../rollout/status.ts';
 import type { Evaluation, RolloutTracker } from '../rollout/tracker.ts';
 import { forEachLimited } from './concurrency.ts';
@@ -19,6 +26,8 @@ import type { EventSink } from './events.ts';
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job']);
 /** The longest delay a Node timer takes (a longer one fires at once); a longer watch ends there and is checked again. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The shortest time between two reads of one pod's Events (the kubelet probes every few seconds). */
+export const PROBE_READ_INTERVAL_MS = 2_000;
 /** Tracked objects of one kind in one namespace from which one list beats a get each. */
 const LIST_FROM_REFS = 3;
 
@@ -77,6 +86,13 @@ export class RolloutObserver {
   readonly #workloads = new Map<string, Manifest>();
   readonly #pods = new Map<string, Manifest>();
   readonly #replicaSets = new Map<string, Manifest>();
+  /** The latest probe failure read per pod (refKey), and when each pod's Events were last read (epoch ms). */
+  readonly #probes = new Map<string, ProbeFailure>();
+  readonly #probeReadAt = new Map<string, number>();
+  /** The workloads (refKey) not Healthy at the last evaluation: only their pods are worth a probe read. */
+  readonly #stuck = new Set<string>();
+  /** The account may not list events (401/403): no more probe reads in this check. */
+  #eventsForbidden = false;
 
   constructor(
     private readonly tracker: RolloutTracker,
@@ -114,14 +130,18 @@ export class RolloutObserver {
       .evaluate(this.options.now())
       .objects.filter((o) => o.status !== 'Healthy' && this.#workloads.has(refKey(o.ref)))
       .map((o) => this.#workloads.get(refKey(o.ref))!);
+    for (const workload of stuck) this.#stuck.add(refKey(refOf(workload)));
     await forEachLimited(stuck, this.options.concurrency, (workload) => this.#readPods(cluster, workload));
+    await this.#readProbes(cluster);
   }
 
   /** The tracker's verdict at `at` (now by default), reporting every health that changed. */
   evaluate(at: Date = this.options.now()): Evaluation {
     const evaluation = this.tracker.evaluate(at);
+    this.#stuck.clear();
     for (const health of evaluation.objects) {
       const key = refKey(health.ref);
+      if (health.status !== 'Healthy' && this.#workloads.has(key)) this.#stuck.add(key);
       const fingerprint = healthFingerprint(health);
       if (this.options.reported.get(key) === fingerprint) continue;
       this.options.reported.set(key, fingerprint);
@@ -139,11 +159,13 @@ export class RolloutObserver {
       let finished = false;
       let wake: ReturnType<typeof setTimeout> | undefined;
       let end: ReturnType<typeof setTimeout> | undefined;
+      let probeTimer: ReturnType<typeof setTimeout> | undefined;
       let subscription: Subscription | undefined;
       const finish = (evaluation: Evaluation) => {
         finished = true;
         clearTimeout(wake);
         clearTimeout(end);
+        clearTimeout(probeTimer);
         subscription?.stop();
         resolve(evaluation);
       };
@@ -160,6 +182,22 @@ export class RolloutObserver {
         const at = Math.min(untilMs, this.tracker.wakeAt(now).getTime());
         wake = setTimeout(check, Math.min(MAX_TIMER_MS, Math.max(0, at - now.getTime())));
       };
+      // Probe failures of pods that run but are not ready: read when due, then again after the interval while still due.
+      const probe = () => {
+        clearTimeout(probeTimer);
+        if (finished) return;
+        const at = this.#nextProbeAt();
+        if (at === undefined) return;
+        const delay = at - this.options.now().getTime();
+        if (delay > 0) {
+          probeTimer = setTimeout(probe, Math.min(MAX_TIMER_MS, delay));
+          return;
+        }
+        void this.#readProbes(cluster).then((changed) => {
+          if (changed) check();
+          probe();
+        });
+      };
       end = setTimeout(
         () => {
           if (!finished) finish(this.evaluate(new Date(Math.max(untilMs, this.options.now().getTime()))));
@@ -171,9 +209,11 @@ export class RolloutObserver {
         if (finished) return;
         this.#observe(object);
         check();
+        probe();
       });
       // A client that delivered (and settled the check) while subscribing: stop it now.
       if (finished) subscription.stop();
+      else probe();
     });
   }
 
@@ -213,12 +253,65 @@ export class RolloutObserver {
     this.#refreshPods(namespace);
   }
 
+  /** The pod each stuck workload's diagnosis names as running but not ready. */
+  #podsToProbe(): Manifest[] {
+    if (this.#eventsForbidden) return [];
+    return [...this.#stuck].flatMap((key) => {
+      const workload = this.#workloads.get(key);
+      if (!workload) return [];
+      const { pods, replicaSets } = this.#podsOf(workload);
+      const pod = podToProbe(workload, pods, replicaSets);
+      return pod ? [pod] : [];
+    });
+  }
+
+  /** When the next probe read is due (epoch ms), or undefined when no pod needs one. */
+  #nextProbeAt(): number | undefined {
+    const due = this.#podsToProbe().map((pod) => (this.#probeReadAt.get(refKey(refOf(pod))) ?? Number.NEGATIVE_INFINITY) + PROBE_READ_INTERVAL_MS);
+    return due.length > 0 ? Math.min(...due) : undefined;
+  }
+
+  /**
+   * Reads the Events of every pod to probe whose last read is PROBE_READ_INTERVAL_MS old, and
+   * keeps the newest Unhealthy message; true when a known probe failure changed. Diagnosis
+   * only: a failed read (an account that may not list events) leaves the diagnosis as it was.
+   */
+  async #readProbes(cluster: ClusterClient): Promise<boolean> {
+    const nowMs = this.options.now().getTime();
+    const due = this.#podsToProbe().filter((pod) => nowMs - (this.#probeReadAt.get(refKey(refOf(pod))) ?? Number.NEGATIVE_INFINITY) >= PROBE_READ_INTERVAL_MS);
+    for (const pod of due) this.#probeReadAt.set(refKey(refOf(pod)), nowMs);
+    let changed = false;
+    await forEachLimited(due, this.options.concurrency, async (pod) => {
+      let failure: ProbeFailure | undefined;
+      try {
+        failure = probeFailureOf(await cluster.events(refOf(pod)));
+      } catch (error) {
+        if (error instanceof ClusterAccessError) this.#eventsForbidden = true;
+        return;
+      }
+      const key = refKey(refOf(pod));
+      const known = this.#probes.get(key);
+      if (known?.message === failure?.message && known?.container === failure?.container) return;
+      if (failure) this.#probes.set(key, failure);
+      else this.#probes.delete(key);
+      changed = true;
+      this.#refreshPods(pod.metadata.namespace);
+    });
+    return changed;
+  }
+
+  /** The pods and ReplicaSets seen so far that the workload's selector selects. */
+  #podsOf(workload: Manifest): { pods: Manifest[]; replicaSets: Manifest[] } {
+    const namespace = workload.metadata.namespace;
+    const matches = (o: Manifest) => o.metadata.namespace === namespace && selects(workload.spec?.selector, o.metadata.labels);
+    return { pods: [...this.#pods.values()].filter(matches), replicaSets: [...this.#replicaSets.values()].filter(matches) };
+  }
+
   #refreshPods(namespace: string | undefined): void {
     for (const [key, workload] of this.#workloads) {
       if (workload.metadata.namespace !== namespace) continue;
-      const ref = this.#tracked.get(key)!;
-      const matches = (o: Manifest) => o.metadata.namespace === namespace && selects(workload.spec?.selector, o.metadata.labels);
-      this.tracker.pods(ref, [...this.#pods.values()].filter(matches), [...this.#replicaSets.values()].filter(matches));
+      const { pods, replicaSets } = this.#podsOf(workload);
+      this.tracker.pods(this.#tracked.get(key)!, pods, replicaSets, new Map(this.#probes));
     }
   }
 }

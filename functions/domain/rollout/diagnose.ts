@@ -3,11 +3,14 @@
  * answer is in its pods. This picks the most telling pod (worst first) and names the pod,
  * the container, the reason and the kubelet's message, e.g.
  * `pod web-abc-x1 container web: ImagePullBackOff: Back-off pulling image "nginx:nope"`.
+ * For a pod that runs but is not ready it quotes the probe failure when one is known
+ * (probes.ts; the caller reads it from the pod's Events), else names the unready containers.
  * Diagnosis only explains; the workload's own rule decides its health (rule 1).
  */
 import type { Manifest, ObjectHealth } from '../model.ts';
 import { containerStatuses, failedPodCause, PHASE, unreadyContainers, waitingFailures } from './pods.ts';
-import { conditionOf, isConditionTrue } from './status.ts';
+import type { ProbeFailure } from './probes.ts';
+import { conditionOf, isConditionTrue, refKey, refOf } from './status.ts';
 
 /** The finding for one pod (or, when no pod could be created, for the ReplicaSet). */
 export type Diagnosis = {
@@ -50,8 +53,26 @@ function finding(severity: number, pod: Manifest, reason: string, message: strin
   return result;
 }
 
-/** What is wrong with one pod, or undefined when it is fine (Ready or Succeeded). */
-export function podFinding(pod: Manifest): Finding | undefined {
+/** Probe failures by the pod's refKey, for the pods whose Events were read. */
+export type ProbeFailures = ReadonlyMap<string, ProbeFailure>;
+
+const NO_PROBE_FAILURES: ProbeFailures = new Map();
+
+/** `running but not ready (Readiness probe failed: ...)`, naming the container the probe is about. */
+function notReadyFinding(pod: Manifest, probe: ProbeFailure | undefined): Finding {
+  const restarts = new Map(containerStatuses(pod).map(({ status }) => [status.name, status.restartCount ?? 0]));
+  const unready = unreadyContainers(pod);
+  if (probe) {
+    const container = probe.container ?? (unready.length === 1 ? unready[0] : undefined);
+    const count = container === undefined ? 0 : (restarts.get(container) ?? 0);
+    return finding(SEVERITY.notReady, pod, REASON_NOT_READY, `running but not ready (${probe.message}${count > 0 ? `; restarts: ${count}` : ''})`, container);
+  }
+  const listed = unready.map((name) => `${name} (restarts: ${restarts.get(name) ?? 0})`);
+  return finding(SEVERITY.notReady, pod, REASON_NOT_READY, `running but not ready: ${listed.join(', ') || 'readiness gates not passed'}`);
+}
+
+/** What is wrong with one pod, or undefined when it is fine (Ready or Succeeded); `probe`: its latest probe failure, if known. */
+export function podFinding(pod: Manifest, probe?: ProbeFailure): Finding | undefined {
   const failing = waitingFailures(pod)[0];
   if (failing) {
     const restarts = failing.reason === 'CrashLoopBackOff' ? ` (restarts: ${failing.restartCount}${lastExit(pod, failing.container)})` : '';
@@ -67,9 +88,7 @@ export function podFinding(pod: Manifest): Finding | undefined {
   if (scheduled?.status === 'False') return finding(SEVERITY.unschedulable, pod, scheduled.reason ?? REASON_UNSCHEDULABLE, scheduled.message);
   if (phase === PHASE.running) {
     if (isConditionTrue(pod, 'Ready')) return undefined;
-    const restarts = new Map(containerStatuses(pod).map(({ status }) => [status.name, status.restartCount ?? 0]));
-    const unready = unreadyContainers(pod).map((name) => `${name} (restarts: ${restarts.get(name) ?? 0})`);
-    return finding(SEVERITY.notReady, pod, REASON_NOT_READY, `running but not ready: ${unready.join(', ') || 'readiness gates not passed'}`);
+    return notReadyFinding(pod, probe);
   }
   const waiting = containerStatuses(pod).find(({ status }) => status.state?.waiting)?.status;
   return finding(SEVERITY.starting, pod, waiting?.state?.waiting?.reason ?? PHASE.pending, waiting?.state?.waiting?.message ?? pod.status?.message, waiting?.name);
@@ -104,14 +123,31 @@ function relevantPods(pods: Manifest[], newest: Manifest | undefined): Manifest[
   return live.length > 0 ? live : candidates;
 }
 
-/** The most telling problem among a workload's pods, or undefined when none is visible. */
-export function diagnose(workload: Manifest, pods: Manifest[], replicaSets: Manifest[] = []): Diagnosis | undefined {
-  const newest = workload.kind === 'Deployment' ? newestReplicaSet(workload, replicaSets) : undefined;
+/** The most telling pod finding (the pod with it); the probe failures change wording, never the choice. */
+function worstPod(pods: Manifest[], newest: Manifest | undefined, probes: ProbeFailures): { pod: Manifest; finding: Finding } | undefined {
   const findings = relevantPods(pods, newest)
-    .map(podFinding)
-    .filter((f): f is Finding => f !== undefined)
-    .sort((a, b) => a.severity - b.severity || b.restarts - a.restarts || a.subject.localeCompare(b.subject));
-  const worst = findings[0];
+    .flatMap((pod) => {
+      const finding = podFinding(pod, probes.get(refKey(refOf(pod))));
+      return finding ? [{ pod, finding }] : [];
+    })
+    .sort((a, b) => a.finding.severity - b.finding.severity || b.finding.restarts - a.finding.restarts || a.finding.subject.localeCompare(b.finding.subject));
+  return findings[0];
+}
+
+/**
+ * The pod `diagnose` would name when its finding is "running but not ready": the one pod of
+ * the workload whose Events are worth reading for a probe failure; undefined otherwise.
+ */
+export function podToProbe(workload: Manifest, pods: Manifest[], replicaSets: Manifest[] = []): Manifest | undefined {
+  const newest = workload.kind === 'Deployment' ? newestReplicaSet(workload, replicaSets) : undefined;
+  const worst = worstPod(pods, newest, NO_PROBE_FAILURES);
+  return worst?.finding.severity === SEVERITY.notReady ? worst.pod : undefined;
+}
+
+/** The most telling problem among a workload's pods, or undefined when none is visible. */
+export function diagnose(workload: Manifest, pods: Manifest[], replicaSets: Manifest[] = [], probes: ProbeFailures = NO_PROBE_FAILURES): Diagnosis | undefined {
+  const newest = workload.kind === 'Deployment' ? newestReplicaSet(workload, replicaSets) : undefined;
+  const worst = worstPod(pods, newest, probes)?.finding;
   if (worst) {
     const { severity: _severity, restarts: _restarts, ...diagnosis } = worst;
     return diagnosis;

@@ -19,7 +19,7 @@
  */
 import type { Manifest, ObjectHealth, ObjectRef } from '../model.ts';
 import { aggregate, missingHealth, worstObject } from './aggregate.ts';
-import { diagnose, explain, REVISION_ANNOTATION } from './diagnose.ts';
+import { diagnose, explain, type ProbeFailures, REVISION_ANNOTATION } from './diagnose.ts';
 import { healthOf } from './rules.ts';
 import { apiGroupOf, describeRef, refKey, refOf } from './status.ts';
 import { REASON_PROGRESS_DEADLINE } from './workloads.ts';
@@ -67,6 +67,7 @@ type Entry = TrackedMemory & {
   gone: boolean;
   pods: Manifest[];
   replicaSets: Manifest[];
+  probes: ProbeFailures;
 };
 
 /**
@@ -116,7 +117,7 @@ export class RolloutTracker {
     for (const ref of refs) {
       const key = refKey(ref);
       if (this.#entries.has(key)) continue;
-      this.#entries.set(key, { ref, gone: false, pods: [], replicaSets: [] });
+      this.#entries.set(key, { ref, gone: false, pods: [], replicaSets: [], probes: new Map() });
       this.#order.push(key);
     }
   }
@@ -182,12 +183,16 @@ export class RolloutTracker {
     return true;
   }
 
-  /** The current pods (and, for a Deployment, ReplicaSets) of a workload, for diagnosis only. */
-  pods(ref: ObjectRef, pods: Manifest[], replicaSets: Manifest[] = []): boolean {
+  /**
+   * The current pods (and, for a Deployment, ReplicaSets) of a workload, and the probe failures
+   * known for them (by the pod's refKey), for diagnosis only.
+   */
+  pods(ref: ObjectRef, pods: Manifest[], replicaSets: Manifest[] = [], probes: ProbeFailures = new Map()): boolean {
     const entry = this.#entries.get(refKey(ref));
     if (!entry) return false;
     entry.pods = pods;
     entry.replicaSets = replicaSets;
+    entry.probes = probes;
     return true;
   }
 
@@ -221,7 +226,7 @@ export class RolloutTracker {
     if (entry.latched === key) {
       return { ref: current.ref, status: 'Healthy', reason: REASON_DONE_EARLIER, message: `${describeRef(current.ref)}: rollout finished earlier; now: ${withoutPrefix(current)}` };
     }
-    const diagnosed = WORKLOAD_KINDS.has(live.kind) ? explain(current, diagnose(live, entry.pods, entry.replicaSets)) : current;
+    const diagnosed = WORKLOAD_KINDS.has(live.kind) ? explain(current, diagnose(live, entry.pods, entry.replicaSets, entry.probes)) : current;
     return this.#progressDeadline(entry, live, diagnosed, nowMs);
   }
 

@@ -3,8 +3,9 @@
  * in-process sandbox's kubeconfig. Covers a rollout with variables and a bound image, the
  * text and JSON output, re-apply, dry run, failed and timed-out rollouts (exit 1), cluster
  * and authentication errors (exit 3), sensitive values kept out of all output, a
- * DeployContainers spec across two deployments, and the namespace guard (confined to the
- * context's namespace by default; admin only with --admin).
+ * DeployContainers spec across two deployments, the probe failure quoted for a pod that runs
+ * but is not ready, and the namespace guard (confined to the context's namespace by default;
+ * admin only with --admin).
  */
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -295,6 +296,23 @@ describe('conveyor apply', () => {
       expect(run.stdout).not.toMatch(/^timeout: /m);
     } finally {
       await deleteDeployment('broken');
+    }
+  });
+
+  it('quotes the readiness probe failure from the pod events for a pod that runs but is not ready', async () => {
+    try {
+      // Act
+      const run = await conveyorApply(['-f', fixture('rollout-probe-errored.yaml'), '--kubeconfig', t.kubeconfigPath, '--namespace', NS, '--wait', '--timeout', '5']);
+
+      // Assess
+      expect(run.code, shown(run)).toBe(1);
+      const last = run.stdout.trimEnd().split('\n').at(-1)!;
+      expect(last).toMatch(/^timeout: Deployment\/unready: Timeout: /);
+      expect(last).toMatch(
+        /pod unready-[a-z0-9]+-[a-z0-9]+ container app: ContainersNotReady: running but not ready \(Readiness probe errored: .*exec: "no-such-check": executable file not found in \$PATH/,
+      );
+    } finally {
+      await deleteDeployment('unready');
     }
   });
 
