@@ -49,6 +49,11 @@ export type SandboxOptions = {
   faults?: FaultRule[];
   /** Controller timings (pod start, readiness, load balancer delay, ...). */
   timings?: Partial<Timings>;
+  /**
+   * The controllers' wall clock in ms (Date.now by default). Tests set one ahead of the real
+   * clock to see time-driven controllers act at once, e.g. a CronJob's schedule come round.
+   */
+  controllerClock?: () => number;
   /** Replaces the default EKS authenticator configuration (cluster name, keys, access entries). */
   eks?: Omit<EksAuthConfig, 'clock'>;
   /**
@@ -138,6 +143,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     containerLogs,
     resourceFor: find,
     timings: options.timings,
+    ...(options.controllerClock ? { now: options.controllerClock } : {}),
     caCertPem: pki.ca.certPem,
     log,
     issueLegacyToken: (secret, sa) => issuer.issueLegacy({ namespace: sa.metadata.namespace!, name: sa.metadata.name!, uid: sa.metadata.uid! }, secret.metadata.name!),
