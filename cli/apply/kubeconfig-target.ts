@@ -75,11 +75,14 @@ export function contextNamespace(file: KubeconfigFile, name: string, context: En
   return value;
 }
 
-function accountOf(file: KubeconfigFile, user: { name: string; body: Entry }): Account {
+/**
+ * A user's static credentials — a token (inline, from a file, or `fallbackToken`), a username
+ * and password, or a client certificate and key — or undefined when it has none; half of a pair
+ * is an error naming the user. What `conveyor apply` connects with and `target import` stores.
+ */
+export function staticAccount(file: KubeconfigFile, user: { name: string; body: Entry }, fallbackToken?: string): Extract<Account, { kind: 'token' | 'basic' | 'certificate' }> | undefined {
   const u = user.body;
-  const authProvider = u['auth-provider'] as { config?: Record<string, unknown> } | undefined;
-  const accessToken = authProvider?.config?.['access-token'];
-  const token = nonEmpty(u.token) ?? file.tokenFile(user) ?? nonEmpty(accessToken);
+  const token = nonEmpty(u.token) ?? file.tokenFile(user) ?? fallbackToken;
   if (token) return { kind: 'token', token };
   const username = nonEmpty(u.username);
   const password = nonEmpty(u.password);
@@ -92,6 +95,14 @@ function accountOf(file: KubeconfigFile, user: { name: string; body: Entry }): A
     const [has, lacks] = certPem ? ['client-certificate', 'client-key'] : ['client-key', 'client-certificate'];
     throw file.problem(`user "${user.name}" has a ${has} but no ${lacks}: a client certificate needs both`);
   }
+  return undefined;
+}
+
+function accountOf(file: KubeconfigFile, user: { name: string; body: Entry }): Account {
+  const u = user.body;
+  const authProvider = u['auth-provider'] as { config?: Record<string, unknown> } | undefined;
+  const found = staticAccount(file, user, nonEmpty(authProvider?.config?.['access-token']));
+  if (found) return found;
   const exec = u.exec as { command?: unknown } | undefined;
   if (exec) throw new UsageError(`kubeconfig user "${user.name}" uses an exec plugin (${String(exec.command)}); conveyor apply supports token, basic, client-certificate users`);
   throw new UsageError(`kubeconfig user "${user.name}" has no credentials conveyor apply can use (token, username/password or client certificate)`);

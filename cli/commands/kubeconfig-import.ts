@@ -12,7 +12,7 @@
  */
 import { basename } from 'node:path';
 import { type Entry, KubeconfigFile, type NamedEntry } from '../apply/kubeconfig-file.ts';
-import { contextNamespace, nonEmpty } from '../apply/kubeconfig-target.ts';
+import { contextNamespace, staticAccount } from '../apply/kubeconfig-target.ts';
 import { UsageError } from '../errors.ts';
 
 export type ImportedAccount =
@@ -79,19 +79,9 @@ function eksAccount(file: KubeconfigFile, user: NamedEntry, exec: Entry, server:
 
 function accountOf(file: KubeconfigFile, user: NamedEntry, server: string): ImportedAccount {
   const u = user.body;
-  const token = nonEmpty(u.token) ?? file.tokenFile(user);
-  if (token) return { kind: 'token', token };
-  const username = nonEmpty(u.username);
-  const password = nonEmpty(u.password);
-  if (username && password) return { kind: 'basic', username, password };
-  if (username) throw file.problem(`user "${user.name}" has a username but no password`);
-  const certificatePem = file.pem(user, 'client-certificate');
-  const privateKeyPem = file.pem(user, 'client-key');
-  if (certificatePem && privateKeyPem) return { kind: 'certificate', certificatePem, privateKeyPem };
-  if (certificatePem || privateKeyPem) {
-    const [has, lacks] = certificatePem ? ['client-certificate', 'client-key'] : ['client-key', 'client-certificate'];
-    throw file.problem(`user "${user.name}" has a ${has} but no ${lacks}: a client certificate needs both`);
-  }
+  const found = staticAccount(file, user);
+  if (found?.kind === 'certificate') return { kind: 'certificate', certificatePem: found.certPem, privateKeyPem: found.keyPem };
+  if (found) return found;
   if (u.exec && typeof u.exec === 'object') return eksAccount(file, user, u.exec as Entry, server);
   const provider = (u['auth-provider'] as { name?: unknown } | undefined)?.name;
   if (provider) throw new UsageError(`kubeconfig ${file.path}: user "${user.name}" uses the auth-provider "${String(provider)}", whose tokens expire; ${NO_PLUGIN_HELP}`);
