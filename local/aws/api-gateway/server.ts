@@ -14,9 +14,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer } from 'aws-lambda';
 import type { RouteSpec } from '#functions/catalog.ts';
+import { DEFAULT_LOCAL_REGION, LOCAL_ACCOUNT } from '../defaults.ts';
 import { answerOf, buildEvent, type HttpAnswer } from './event.ts';
 import { RouteTable } from './routes.ts';
 import { type Principals, verifySigV4 } from './sigv4.ts';
+
+export { LOCAL_ACCOUNT };
 
 /** Runs a function: the local Lambda's Invoke, or a handler called in-process. A throw is a function error. */
 export type Invoke = (functionName: string, event: APIGatewayProxyEventV2WithIAMAuthorizer) => Promise<unknown>;
@@ -50,9 +53,6 @@ export type ApiGatewayService = {
 };
 
 const HOST = '127.0.0.1';
-const DEFAULT_REGION = 'us-east-1';
-/** The account id every local ARN carries. */
-export const LOCAL_ACCOUNT = '000000000000';
 const DEFAULT_API_ID = 'conveyor';
 /** API Gateway HTTP APIs: a 10 MB payload, a 30 s integration timeout. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -191,7 +191,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
     table: new RouteTable(options.routes),
     invoke: options.invoke,
     principals: options.principals,
-    region: options.region ?? DEFAULT_REGION,
+    region: options.region ?? DEFAULT_LOCAL_REGION,
     maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES,
     timeoutMs: options.timeoutMs ?? INTEGRATION_TIMEOUT_MS,
     accountId: options.accountId ?? LOCAL_ACCOUNT,

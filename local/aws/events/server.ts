@@ -10,6 +10,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Catalog } from '#functions/catalog.ts';
+import { DEFAULT_LOCAL_REGION, LOCAL_ACCOUNT } from '../defaults.ts';
 import { functionArn } from '../lambda/invocation.ts';
 import type { LambdaInvoker } from '../sfn/types.ts';
 import { HTTP, jsonProtocolHandler, listen, ServiceError, sendJson } from '../stepfunctions/json-protocol.ts';
@@ -50,8 +51,6 @@ export type EventsService = {
 
 /** The name the local pipeline bus goes by unless told. */
 export const DEFAULT_PIPELINE_BUS = 'conveyor';
-const DEFAULT_REGION = 'us-east-1';
-const DEFAULT_ACCOUNT_ID = '000000000000';
 const TARGET_PREFIX = 'AWSEvents.';
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 /** PutEvents takes at most 256 KiB of entries; the body may be larger by its JSON framing. */
@@ -61,8 +60,8 @@ const MAX_RECORDED = 1000;
 const INSPECTION_PATHS = { events: '/local/events', deliveries: '/local/deliveries' } as const;
 
 export async function startEvents(options: EventsOptions): Promise<EventsService> {
-  const region = options.region ?? DEFAULT_REGION;
-  const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
+  const region = options.region ?? DEFAULT_LOCAL_REGION;
+  const accountId = options.accountId ?? LOCAL_ACCOUNT;
   const busName = options.busName ?? DEFAULT_PIPELINE_BUS;
   if (!options.invoker && !options.lambdaEndpoint) throw new Error('startEvents needs a lambdaEndpoint or an invoker for its rule targets');
   const lambdaClient = options.invoker ? undefined : localLambdaClient(options.lambdaEndpoint!, region);

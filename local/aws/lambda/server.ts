@@ -14,6 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Catalog, FunctionSpec } from '#functions/catalog.ts';
+import { DEFAULT_LOCAL_REGION, LOCAL_ACCOUNT } from '../defaults.ts';
 import { lambdaFunctionName } from '../sfn/lambda-names.ts';
 import { BodyTooLargeError, HTTP, listen, readBody, ServiceError, sendJson } from '../stepfunctions/json-protocol.ts';
 import { catalogEnvironment, type LocalResources } from './environment.ts';
@@ -52,8 +53,6 @@ export type LambdaService = {
   close(): Promise<void>;
 };
 
-const DEFAULT_REGION = 'us-east-1';
-const DEFAULT_ACCOUNT_ID = '000000000000';
 const API_PREFIX = '/2015-03-31/functions';
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 const FUNCTION_MARKER = ':function:';
@@ -81,8 +80,8 @@ const notFound = (arn: string) => new ServiceError('ResourceNotFoundException', 
 
 /** Starts the service; it is ready when the promise resolves. */
 export async function startLambda(options: LambdaOptions): Promise<LambdaService> {
-  const region = options.region ?? DEFAULT_REGION;
-  const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
+  const region = options.region ?? DEFAULT_LOCAL_REGION;
+  const accountId = options.accountId ?? LOCAL_ACCOUNT;
   const arnOf = (name: string) => functionArn(name, region, accountId);
   const specs = new Map(options.catalog.functions.map((spec) => [spec.name, spec]));
   const environment = new SharedEnvironment();

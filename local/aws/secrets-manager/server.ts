@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DEFAULT_LOCAL_REGION, LOCAL_ACCOUNT } from '../defaults.ts';
 import { HTTP, ServiceError, serialization } from './errors.ts';
 import type { Input } from './input.ts';
 import { listSecrets } from './list.ts';
@@ -35,9 +36,6 @@ export type SecretsManagerService = {
 };
 
 const HOST = '127.0.0.1';
-const DEFAULT_REGION = 'us-east-1';
-/** The account id every local ARN carries. */
-const LOCAL_ACCOUNT = '000000000000';
 /** Far above the largest valid request (a 64 KiB value, base64 or JSON-escaped, plus tags). */
 export const MAX_BODY_BYTES = 1024 * 1024;
 const TARGET_PREFIX = 'secretsmanager.';
@@ -134,7 +132,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, contex
 
 /** Starts the service; it is ready when the promise resolves. Refuses to start on an unsafe key file. */
 export async function startSecretsManager(options: SecretsManagerOptions = {}): Promise<SecretsManagerService> {
-  const region = options.region ?? DEFAULT_REGION;
+  const region = options.region ?? DEFAULT_LOCAL_REGION;
   const { state, vault } = SecretsState.open(options.dataDir);
   const context: ServiceContext = { state, vault, region, account: LOCAL_ACCOUNT, now: options.now ?? Date.now };
   const server = createServer((request, response) => void handle(request, response, context));

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ExecutionError } from 'aws-local-stepfunctions';
+import { DEFAULT_LOCAL_REGION, LOCAL_ACCOUNT } from '../defaults.ts';
 import { type Clock, ScaledClock } from './clock.ts';
 import { RUN_CONTEXT_KEY, STATE_NAMES_KEY } from './context-paths.ts';
 import { type Deferred, deferred } from './deferred.ts';
@@ -29,8 +30,6 @@ export interface ExecutionRunnerOptions {
   store?: ExecutionStore;
 }
 
-const DEFAULT_REGION = 'us-east-1';
-const DEFAULT_ACCOUNT_ID = '000000000000';
 /** AWS's limit on execution input, task output and state data: 256 KiB of UTF-8. */
 const MAX_PAYLOAD_BYTES = 256 * 1024;
 const MAX_NAME_LENGTH = 80;
@@ -78,8 +77,8 @@ export class ExecutionRunner {
   constructor(options: ExecutionRunnerOptions) {
     this.invoker = options.invoker;
     this.clock = new ScaledClock(options.timeScale ?? 1);
-    this.region = options.region ?? DEFAULT_REGION;
-    this.accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
+    this.region = options.region ?? DEFAULT_LOCAL_REGION;
+    this.accountId = options.accountId ?? LOCAL_ACCOUNT;
     this.store = options.store ?? new InMemoryExecutionStore();
     this.ready = engineTimeoutError();
   }

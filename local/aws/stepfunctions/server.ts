@@ -12,6 +12,7 @@
  * would have settled. Without one, they live in memory.
  */
 import type { Catalog } from '#functions/catalog.ts';
+import { DEFAULT_LOCAL_REGION, LOCAL_ACCOUNT } from '../defaults.ts';
 import { functionArn } from '../lambda/invocation.ts';
 import { DiskExecutionStore } from '../sfn/disk-store.ts';
 import { ExecutionRunner } from '../sfn/runner.ts';
@@ -60,8 +61,6 @@ export type StepFunctionsService = {
   close(): Promise<void>;
 };
 
-const DEFAULT_REGION = 'us-east-1';
-const DEFAULT_ACCOUNT_ID = '000000000000';
 const TARGET_PREFIX = 'AWSStepFunctions.';
 const CONTENT_TYPE = 'application/x-amz-json-1.0';
 /** Far above the largest valid request (a 256 KiB input, JSON-escaped). */
@@ -69,8 +68,8 @@ export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 /** Starts the service: the state machines registered, interrupted executions settled, then listening. */
 export async function startStepFunctions(options: StepFunctionsOptions): Promise<StepFunctionsService> {
-  const region = options.region ?? DEFAULT_REGION;
-  const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
+  const region = options.region ?? DEFAULT_LOCAL_REGION;
+  const accountId = options.accountId ?? LOCAL_ACCOUNT;
   if (!options.invoker && !options.lambdaEndpoint) throw new Error('startStepFunctions needs a lambdaEndpoint or an invoker for its Lambda Tasks');
   const lambdaClient = options.invoker ? undefined : localLambdaClient(options.lambdaEndpoint!, region);
   const invoker = options.invoker ?? lambdaServiceInvoker(lambdaClient!);
