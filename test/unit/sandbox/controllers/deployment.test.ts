@@ -132,8 +132,17 @@ describe('deployment controller', () => {
     // Assess
     expect(condition(failed, 'Progressing')).toMatchObject({ status: 'False', message: expect.stringMatching(/^ReplicaSet "broken-[a-z0-9]+" has timed out progressing\.$/) });
     expect(condition(failed, 'Available')).toMatchObject({ status: 'False', reason: 'MinimumReplicasUnavailable' });
-    const [pod] = pods(sb, 'default', { app: 'broken' });
-    expect(['ErrImagePull', 'ImagePullBackOff']).toContain(pod!.status.containerStatuses[0].state.waiting.reason);
+    // The 1 s deadline can pass before the kubelet's first pull attempt on a loaded machine: the pod then gets there after.
+    const waitingReason = (): string | undefined => pods(sb, 'default', { app: 'broken' })[0]?.status?.containerStatuses?.[0]?.state?.waiting?.reason;
+    const reason = await waitFor(
+      'the pull failure',
+      () => {
+        const current = waitingReason();
+        return current !== 'ContainerCreating' && current;
+      },
+      25_000,
+    );
+    expect(['ErrImagePull', 'ImagePullBackOff']).toContain(reason);
   });
 
   it('rollback to revision 1 reuses the first ReplicaSet and gives it revision 3', async () => {
