@@ -82,6 +82,20 @@ export class KubeconfigFile {
     return { name, context: found.body };
   }
 
+  /**
+   * The context (--context, else current-context) with the cluster and user it names, the
+   * cluster's server (which must be given) and CA: what `conveyor apply` connects to and
+   * `target import` stores.
+   */
+  selected(requested: string | undefined): { name: string; context: Entry; cluster: NamedEntry; user: NamedEntry; server: string; caPem: string | undefined } {
+    const { name, context } = this.context(requested);
+    const cluster = this.entry('cluster', name, context);
+    const user = this.entry('user', name, context);
+    const server = cluster.body.server;
+    if (typeof server !== 'string' || server.trim() === '') throw this.problem(`cluster "${cluster.name}" has no server`);
+    return { name, context, cluster, user, server, caPem: this.pem(cluster, 'certificate-authority') };
+  }
+
   /** The cluster or user a context names, which must exist. */
   entry(kind: 'cluster' | 'user', contextName: string, context: Entry): NamedEntry {
     const wanted = context[kind];

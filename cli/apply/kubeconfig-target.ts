@@ -34,12 +34,7 @@ export function kubeconfigPath(explicit: string | undefined): string {
 
 export function targetFromKubeconfig(path: string, contextName: string | undefined, scope: TargetScope): KubeconfigTarget {
   const file = new KubeconfigFile(path);
-  const { name, context } = file.context(contextName);
-  const cluster = file.entry('cluster', name, context);
-  const user = file.entry('user', name, context);
-  const server = cluster.body.server;
-  if (typeof server !== 'string' || server.trim() === '') throw file.problem(`cluster "${cluster.name}" has no server`);
-  const caPem = file.pem(cluster, 'certificate-authority');
+  const { name, context, cluster, user, server, caPem } = file.selected(contextName);
   const target: Target = {
     name,
     url: server,

@@ -91,12 +91,7 @@ function accountOf(file: KubeconfigFile, user: NamedEntry, server: string): Impo
 /** The context `contextName` (the current one when absent) of the kubeconfig at `path`. */
 export function importContext(path: string, contextName: string | undefined): ImportedContext {
   const file = new KubeconfigFile(path);
-  const { name, context } = file.context(contextName);
-  const cluster = file.entry('cluster', name, context);
-  const user = file.entry('user', name, context);
-  const server = cluster.body.server;
-  if (typeof server !== 'string' || server.trim() === '') throw file.problem(`cluster "${cluster.name}" has no server`);
-  const caPem = file.pem(cluster, 'certificate-authority');
+  const { name, context, cluster, user, server, caPem } = file.selected(contextName);
   const namespace = contextNamespace(file, name, context);
   return {
     context: name,
